@@ -1,0 +1,274 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# passt - test/e2e/lib.sh: helpers for the QEMU end-to-end test
+#
+# Sourced by run.sh. Results, process tracking, the guest's command channel
+# (a QEMU pipe chardev on the guest's ttyS1), QMP over another pipe chardev,
+# and the test namespaces. Every wait here has a timeout.
+
+E2E_PASSED=0
+E2E_FAILED=0
+E2E_SKIPPED=0
+E2E_PIDS=()
+
+# result() - print one check's result line and count it
+# $1:	ok, FAIL or skip
+# $2:	name of the check
+# $3:	detail (optional): why it was skipped, what failed, a figure
+result() {
+	case "$1" in
+	ok)	E2E_PASSED=$((E2E_PASSED + 1)) ;;
+	FAIL)	E2E_FAILED=$((E2E_FAILED + 1)) ;;
+	skip)	E2E_SKIPPED=$((E2E_SKIPPED + 1)) ;;
+	esac
+	if [ "$1" = skip ]; then
+		echo "skip: $2${3:+: $3}"
+	else
+		echo "$1 $2${3:+: $3}"
+	fi
+}
+
+# summary() - print the closing line of the run
+# Return: 0 if nothing failed, 1 otherwise
+summary() {
+	echo "e2e: ${E2E_PASSED} passed, ${E2E_FAILED} failed, ${E2E_SKIPPED} skipped"
+	[ "${E2E_FAILED}" -eq 0 ]
+}
+
+# now_ms() - print the wall-clock time in milliseconds
+now_ms() {
+	local t="${EPOCHREALTIME/./}"
+
+	echo $((t / 1000))
+}
+
+# proc_start() - start a command in the background, remember its PID
+# $1:	log file for its stdout and stderr
+# $@:	the command (after shift)
+# Sets STARTED_PID. An `ip netns exec` command keeps its PID when it execs.
+proc_start() {
+	local log="$1"
+
+	shift
+	"$@" </dev/null >"${log}" 2>&1 &
+	STARTED_PID=$!
+	E2E_PIDS+=("${STARTED_PID}")
+}
+
+# proc_alive() - true if process $1 is running
+proc_alive() {
+	kill -0 "$1" 2>/dev/null
+}
+
+# proc_wait_exit() - wait for a process to exit by itself
+# $1:	PID
+# $2:	timeout, seconds
+# Return: 0 once it is gone, 1 on timeout
+proc_wait_exit() {
+	local deadline=$(($(now_ms) + $2 * 1000))
+
+	while proc_alive "$1"; do
+		[ "$(now_ms)" -ge "${deadline}" ] && return 1
+		sleep 0.1
+	done
+}
+
+# proc_stop() - stop process $1: SIGTERM, then SIGKILL after 5 s, reap it
+proc_stop() {
+	local pid="$1"
+
+	proc_alive "${pid}" || { wait "${pid}" 2>/dev/null; return 0; }
+	kill -TERM "${pid}" 2>/dev/null
+	proc_wait_exit "${pid}" 5 || kill -KILL "${pid}" 2>/dev/null
+	wait "${pid}" 2>/dev/null
+	return 0
+}
+
+# proc_stop_all() - stop every process started by proc_start(), newest first
+proc_stop_all() {
+	local i
+
+	for ((i = ${#E2E_PIDS[@]} - 1; i >= 0; i--)); do
+		proc_stop "${E2E_PIDS[i]}"
+	done
+	E2E_PIDS=()
+}
+
+# wait_for() - wait until a shell condition holds
+# $1:	timeout, seconds
+# $2:	PID that must stay alive meanwhile, or 0
+# $@:	the condition, a command (after two shifts)
+# Return: 0 once it holds, 1 on timeout or if the process died
+wait_for() {
+	local deadline=$(($(now_ms) + $1 * 1000)) pid="$2"
+
+	shift 2
+	while ! "$@"; do
+		[ "${pid}" != 0 ] && ! proc_alive "${pid}" && return 1
+		[ "$(now_ms)" -ge "${deadline}" ] && return 1
+		sleep 0.1
+	done
+}
+
+# pipe_open() - create the FIFOs of a QEMU pipe chardev and open them
+# $1:	chardev path (QEMU opens PATH.in and PATH.out)
+# Sets PIPE_IN (write to QEMU) and PIPE_OUT (read from QEMU). Both are opened
+# read-write, so that neither open blocks whatever QEMU has done so far.
+pipe_open() {
+	mkfifo "$1.in" "$1.out"
+	exec {PIPE_IN}<>"$1.in"
+	exec {PIPE_OUT}<>"$1.out"
+}
+
+# read_line() - read one line from a file descriptor within a deadline
+# $1:	file descriptor
+# $2:	deadline, from now_ms()
+# Sets LINE, without any carriage return. Return: 0 on a line, 1 on timeout
+read_line() {
+	local left_ms=$(($2 - $(now_ms)))
+
+	[ "${left_ms}" -le 0 ] && return 1
+	IFS= read -r -t "$((left_ms / 1000)).$(printf '%03d' $((left_ms % 1000)))" \
+		LINE <&"$1" || return 1
+	LINE="${LINE//$'\r'/}"
+}
+
+# chan_open() - set up the guest's command channel before QEMU starts
+# $1:	chardev path, given to QEMU as -chardev pipe,path=...
+chan_open() {
+	pipe_open "$1"
+	CHAN_IN="${PIPE_IN}"
+	CHAN_OUT="${PIPE_OUT}"
+	CHAN_SEQ=0
+}
+
+# chan_close() - close the command channel's descriptors
+chan_close() {
+	exec {CHAN_IN}>&- {CHAN_OUT}<&-
+}
+
+# chan_wait_boot() - wait for the guest's @@E2E-BOOT line
+# $1:	timeout, seconds
+# $2:	QEMU's PID: if it exits, stop waiting
+# Sets BOOT_LINE. Return: 0 when it arrived, 1 otherwise
+chan_wait_boot() {
+	local deadline=$(($(now_ms) + $1 * 1000))
+
+	BOOT_LINE=
+	while [ "$(now_ms)" -lt "${deadline}" ] && proc_alive "$2"; do
+		read_line "${CHAN_OUT}" $(($(now_ms) + 1000)) || continue
+		case "${LINE}" in
+		@@E2E-BOOT*)	BOOT_LINE="${LINE}"; return 0 ;;
+		esac
+	done
+	return 1
+}
+
+# guest_run() - run a shell command in the guest through the channel
+# $1:	timeout, seconds, for the whole exchange
+# $2:	the command, one line of busybox sh
+# Sets GUEST_OUT to its output. Return: its exit status, 255 on timeout
+guest_run() {
+	local deadline=$(($(now_ms) + $1 * 1000)) id
+
+	CHAN_SEQ=$((CHAN_SEQ + 1))
+	id="${CHAN_SEQ}"
+	GUEST_OUT=
+	printf '%s %s\n' "${id}" "$2" >&"${CHAN_IN}"
+	while read_line "${CHAN_OUT}" "${deadline}"; do
+		case "${LINE}" in
+		"@@E2E-END ${id} "*)	return "${LINE##* }" ;;
+		@@E2E-END*)		;;	# a late answer to an older command
+		*)	GUEST_OUT+="${GUEST_OUT:+$'\n'}${LINE}" ;;
+		esac
+	done
+	return 255
+}
+
+# qmp_open() - set up the QMP channel before QEMU starts
+# $1:	chardev path, given to QEMU as -chardev pipe + -mon mode=control
+qmp_open() {
+	pipe_open "$1"
+	QMP_IN="${PIPE_IN}"
+	QMP_OUT="${PIPE_OUT}"
+	QMP_READY=0
+}
+
+# qmp_close() - close the QMP channel's descriptors
+qmp_close() {
+	exec {QMP_IN}>&- {QMP_OUT}<&-
+}
+
+# qmp_cmd() - send one QMP command, wait for its answer
+# $1:	timeout, seconds
+# $2:	command name
+# $3:	arguments, a JSON object (optional)
+# Sets QMP_REPLY to the answer's line. Events met on the way are appended to
+# QMP_EVENTS. Return: 0 on a "return" answer, 1 on "error" or timeout
+qmp_cmd() {
+	local deadline=$(($(now_ms) + $1 * 1000)) name="$2" args="${3:-}"
+
+	if [ "${QMP_READY}" = 0 ] && [ "${name}" != qmp_capabilities ]; then
+		qmp_cmd "$1" qmp_capabilities || return 1
+		QMP_READY=1
+	fi
+	QMP_REPLY=
+	printf '{"execute": "%s"%s}\n' "${name}" "${args:+, \"arguments\": ${args}}" \
+		>&"${QMP_IN}"
+	while read_line "${QMP_OUT}" "${deadline}"; do
+		case "${LINE}" in
+		'{"QMP"'*)	;;	# the greeting
+		'{"return"'*)	QMP_REPLY="${LINE}"; return 0 ;;
+		'{"error"'*)	QMP_REPLY="${LINE}"; return 1 ;;
+		*'"event"'*)	QMP_EVENTS+="${LINE}"$'\n' ;;
+		esac
+	done
+	return 1
+}
+
+# ns_setup() - create the namespaces: NS_HOST (daemon, QEMU) and NS_PEER
+#
+# A veth pair joins them: NS_HOST has 192.0.2.1/24 and 2001:db8::1/64 with
+# default routes through NS_PEER's 192.0.2.2 and 2001:db8::2. NS_PEER also
+# has 198.51.100.1 and 2001:db8:1::1 on its loopback: servers there are
+# reached through a routed link, not at the gateway's own address (which
+# the daemon may map to the host). Ping sockets are allowed to every group
+# in NS_HOST.
+ns_setup() {
+	NS_HOST="passt-e2e-host-$$"
+	NS_PEER="passt-e2e-peer-$$"
+	ip netns add "${NS_HOST}" || return 1
+	ip netns add "${NS_PEER}" || return 1
+	ip -n "${NS_HOST}" link add veth0 type veth peer name veth1 \
+		netns "${NS_PEER}" || return 1
+	ip -n "${NS_HOST}" addr add 192.0.2.1/24 dev veth0
+	ip -n "${NS_HOST}" addr add 2001:db8::1/64 dev veth0 nodad
+	ip -n "${NS_PEER}" addr add 192.0.2.2/24 dev veth1
+	ip -n "${NS_PEER}" addr add 2001:db8::2/64 dev veth1 nodad
+	for ns in "${NS_HOST}" "${NS_PEER}"; do
+		ip -n "${ns}" link set lo up
+	done
+	ip -n "${NS_HOST}" link set veth0 up
+	ip -n "${NS_PEER}" link set veth1 up
+	ip -n "${NS_PEER}" addr add 198.51.100.1/32 dev lo
+	ip -n "${NS_PEER}" addr add 2001:db8:1::1/128 dev lo
+	ip -n "${NS_HOST}" route add default via 192.0.2.2
+	ip -n "${NS_HOST}" -6 route add default via 2001:db8::2
+	ip netns exec "${NS_HOST}" sysctl -qw \
+		net.ipv4.ping_group_range='0 2147483647'
+}
+
+# port_listening() - true if a TCP socket listens on a port in a namespace
+# $1:	namespace
+# $2:	port
+port_listening() {
+	[ -n "$(ip netns exec "$1" ss -Hltn "sport = :$2")" ]
+}
+
+# ns_cleanup() - delete the namespaces ns_setup() created
+ns_cleanup() {
+	[ -n "${NS_HOST:-}" ] && ip netns del "${NS_HOST}" 2>/dev/null
+	[ -n "${NS_PEER:-}" ] && ip netns del "${NS_PEER}" 2>/dev/null
+	return 0
+}
