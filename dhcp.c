@@ -100,6 +100,7 @@ enum dhcp_reply_kind {
 
 #define REPLY_CONFIG	(REPLY_OFFER | REPLY_ACK | REPLY_INFORM)
 #define REPLY_ALL	(REPLY_CONFIG | REPLY_NAK)
+#define REPLY_LEASE	(REPLY_OFFER | REPLY_ACK)
 
 /**
  * struct dhcp_request - what the daemon uses of a client message
@@ -274,6 +275,7 @@ static int opt_in_store(struct dhcp_request *req, uint8_t code,
 			return -1;
 		}
 		o->parse(req, data, len);
+		return 0;
 	}
 	return 0;
 }
@@ -540,13 +542,11 @@ static size_t build_lease(const struct ctx *c, enum dhcp_reply_kind kind,
 static size_t build_mask(const struct ctx *c, enum dhcp_reply_kind kind,
 			 uint8_t *buf, size_t size)
 {
-	int plen = c->ip4.prefix_len;
+	int plen = MIN(c->ip4.prefix_len, 32);
 
 	(void)kind;
 	(void)size;
-	if (plen <= 0 || plen > 32)
-		return put_be32(buf, plen > 32 ? 0xffffffff : 0);
-	return put_be32(buf, 0xffffffffU << (32 - plen));
+	return put_be32(buf, plen <= 0 ? 0 : 0xffffffffU << (32 - plen));
 }
 
 /**
@@ -739,18 +739,18 @@ static const struct dhcp_opt_out {
 	enum dhcp_opt_priority priority;
 	dhcp_opt_build_fn build;
 } opts_out[] = {
-	{ OPT_TYPE,	 REPLY_ALL,		ESSENTIAL,	build_type },
-	{ OPT_SERVER_ID, REPLY_ALL,		ESSENTIAL,	build_server_id },
-	{ OPT_MESSAGE,	 REPLY_NAK,		ESSENTIAL,	build_message },
-	{ OPT_LEASE,	 REPLY_OFFER | REPLY_ACK, ESSENTIAL,	build_lease },
-	{ OPT_MASK,	 REPLY_CONFIG,		ESSENTIAL,	build_mask },
-	{ OPT_ROUTER,	 REPLY_CONFIG,		ESSENTIAL,	build_router },
-	{ OPT_DNS,	 REPLY_CONFIG,		ESSENTIAL,	build_dns },
-	{ OPT_MTU,	 REPLY_CONFIG,		OPTIONAL,	build_mtu },
-	{ OPT_DOMAIN,	 REPLY_CONFIG,		OPTIONAL,	build_domain },
-	{ OPT_SEARCH,	 REPLY_CONFIG,		OPTIONAL,	build_search },
-	{ OPT_HOSTNAME,	 REPLY_CONFIG,		OPTIONAL,	build_hostname },
-	{ OPT_FQDN,	 REPLY_CONFIG,		ON_REQUEST,	build_fqdn },
+	{ OPT_TYPE,	  REPLY_ALL,	  ESSENTIAL,  build_type },
+	{ OPT_SERVER_ID,  REPLY_ALL,	  ESSENTIAL,  build_server_id },
+	{ OPT_MESSAGE,	  REPLY_NAK,	  ESSENTIAL,  build_message },
+	{ OPT_LEASE,	  REPLY_LEASE,	  ESSENTIAL,  build_lease },
+	{ OPT_MASK,	  REPLY_CONFIG,	  ESSENTIAL,  build_mask },
+	{ OPT_ROUTER,	  REPLY_CONFIG,	  ESSENTIAL,  build_router },
+	{ OPT_DNS,	  REPLY_CONFIG,	  ESSENTIAL,  build_dns },
+	{ OPT_MTU,	  REPLY_CONFIG,	  OPTIONAL,   build_mtu },
+	{ OPT_DOMAIN,	  REPLY_CONFIG,	  OPTIONAL,   build_domain },
+	{ OPT_SEARCH,	  REPLY_CONFIG,	  OPTIONAL,   build_search },
+	{ OPT_HOSTNAME,	  REPLY_CONFIG,	  OPTIONAL,   build_hostname },
+	{ OPT_FQDN,	  REPLY_CONFIG,	  ON_REQUEST, build_fqdn },
 };
 
 /**
@@ -819,7 +819,8 @@ static void dhcp_build_options(const struct ctx *c,
 static size_t dhcp_reply_max(const struct ctx *c,
 			     const struct dhcp_request *req)
 {
-	size_t max = DHCP_MSG_MIN_MAX, hdrs = IP4_HDR_LEN + sizeof(struct udphdr);
+	size_t hdrs = IP4_HDR_LEN + sizeof(struct udphdr);
+	size_t max = DHCP_MSG_MIN_MAX;
 
 	if (req->max_size > DHCP_MSG_MIN_MAX + hdrs)
 		max = req->max_size - hdrs;
@@ -989,9 +990,16 @@ static void dhcp_handle(const struct ctx *c, const struct dhcp_request *req)
 		if (kind == REPLY_NONE)
 			return;
 		rc = dhcp_send_reply(c, req, kind);
-		if (rc < 0)
+		if (rc < 0) {
 			debug("dhcp: reply to %s failed: %s", mac,
 			      strerror(-rc));
+		} else if (kind == REPLY_ACK) {
+			char addr[INET_ADDRSTRLEN];
+
+			info("dhcp: %s assigned to %s",
+			     inet_ntop(AF_INET, &c->ip4.addr, addr,
+				       sizeof(addr)), mac);
+		}
 		return;
 	}
 	debug("dhcp: message type %u from %s ignored", req->type, mac);

@@ -254,21 +254,22 @@ enum dhcpv6_content {
  * struct dhcpv6_msg_rule - how the server treats a client message type
  */
 static const struct dhcpv6_msg_rule {
-	uint8_t type;
 	const char *name;
-	bool client_id_required;
 	enum dhcpv6_server_id_rule server_id;
 	enum dhcpv6_content content;
+	uint8_t type;
+	bool client_id_required;
 } rules[] = {
-	{ SOLICIT,	"Solicit",	true,  SID_FORBIDDEN, CONTENT_ADDRESS },
-	{ REQUEST,	"Request",	true,  SID_REQUIRED,  CONTENT_ADDRESS },
-	{ CONFIRM,	"Confirm",	true,  SID_FORBIDDEN, CONTENT_CONFIRM },
-	{ RENEW,	"Renew",	true,  SID_REQUIRED,  CONTENT_ADDRESS },
-	{ REBIND,	"Rebind",	true,  SID_FORBIDDEN, CONTENT_ADDRESS },
-	{ RELEASE,	"Release",	true,  SID_REQUIRED,  CONTENT_STATUS },
-	{ DECLINE,	"Decline",	true,  SID_REQUIRED,  CONTENT_STATUS },
-	{ INFORMATION_REQUEST, "Information-request",
-			false, SID_OPTIONAL, CONTENT_INFO },
+	{ "Solicit",	SID_FORBIDDEN,	CONTENT_ADDRESS, SOLICIT,	true },
+	{ "Request",	SID_REQUIRED,	CONTENT_ADDRESS, REQUEST,	true },
+	{ "Confirm",	SID_FORBIDDEN,	CONTENT_CONFIRM, CONFIRM,	true },
+	{ "Renew",	SID_REQUIRED,	CONTENT_ADDRESS, RENEW,		true },
+	{ "Rebind",	SID_FORBIDDEN,	CONTENT_ADDRESS, REBIND,	true },
+	{ "Release",	SID_REQUIRED,	CONTENT_STATUS,	 RELEASE,	true },
+	{ "Decline",	SID_REQUIRED,	CONTENT_STATUS,	 DECLINE,	true },
+	{ "Information-request",
+			SID_OPTIONAL,	CONTENT_INFO,	 INFORMATION_REQUEST,
+								false },
 };
 
 /**
@@ -358,21 +359,15 @@ static void put_be32(uint8_t *p, uint32_t v)
 }
 
 /**
- * out_status() - append a status code option
+ * out_status() - append a status code option, without a message
  * @out:	reply
  * @status:	status code
- * @text:	message for humans
  */
-static void out_status(struct dhcpv6_out *out, uint16_t status,
-		       const char *text)
+static void out_status(struct dhcpv6_out *out, uint16_t status)
 {
-	uint8_t data[64];
-	size_t len = MIN(strlen(text), sizeof(data) - 2);
+	const uint8_t data[2] = { (uint8_t)(status >> 8), (uint8_t)status };
 
-	data[0] = (uint8_t)(status >> 8);
-	data[1] = (uint8_t)status;
-	memcpy(data + 2, text, len);
-	out_opt(out, OPT_STATUS_CODE, data, 2 + len);
+	out_opt(out, OPT_STATUS_CODE, data, sizeof(data));
 }
 
 /**
@@ -548,11 +543,11 @@ static void dhcpv6_reply(const struct ctx *c, const struct pkt6 *p,
 		if (!cc.addrs)
 			return;
 		if (cc.off_link)
-			out_status(&out, STATUS_NOT_ON_LINK, "not on link");
+			out_status(&out, STATUS_NOT_ON_LINK);
 		else
-			out_status(&out, STATUS_SUCCESS, "on link");
+			out_status(&out, STATUS_SUCCESS);
 	} else if (rule->content == CONTENT_STATUS) {
-		out_status(&out, STATUS_SUCCESS, "done");
+		out_status(&out, STATUS_SUCCESS);
 	} else {
 		if (rule->content == CONTENT_ADDRESS && req->ia_na)
 			out_ia_na(c, req, &out);

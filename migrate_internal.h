@@ -273,7 +273,7 @@ void migrate_writer_rollback(struct migrate_writer *w);
 const struct migrate_version *migrate_table_find(const struct migrate_table *t,
 						 uint32_t id);
 const struct migrate_version *migrate_table_newest(const struct migrate_table *t);
-int migrate_table_list(const struct migrate_table *t, char *buf, size_t size);
+void migrate_table_list(const struct migrate_table *t, char *buf, size_t size);
 
 /* migrate.c: the daemon's own versions, and the transfer */
 extern const struct migrate_table migrate_builtin;

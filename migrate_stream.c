@@ -83,12 +83,10 @@ migrate_table_negotiate(const struct migrate_table *t, uint32_t version,
 /**
  * migrate_table_list() - write the version numbers of a table as text
  * @t:		versions table
- * @buf:	destination
+ * @buf:	destination, cut short if too small
  * @size:	size of @buf
- *
- * Return: 0, or -ENOSPC if @buf was too small (it then holds a prefix)
  */
-int migrate_table_list(const struct migrate_table *t, char *buf, size_t size)
+void migrate_table_list(const struct migrate_table *t, char *buf, size_t size)
 {
 	size_t i, used = 0;
 
@@ -98,10 +96,9 @@ int migrate_table_list(const struct migrate_table *t, char *buf, size_t size)
 				 i ? ", " : "", t->versions[i].id);
 
 		if (n < 0 || (size_t)n >= size - used)
-			return -ENOSPC;
+			return;
 		used += (size_t)n;
 	}
-	return 0;
 }
 
 /**
@@ -652,7 +649,7 @@ int migrate_reader_feed(struct migrate_reader *r, const uint8_t *buf,
 		if (rc)
 			return rc;
 	}
-	return r->state == MIGRATE_R_FAILED ? r->result : 0;
+	return 0;
 }
 
 /**

@@ -19,7 +19,7 @@
 #include "ndp.h"
 #include "tap.h"
 
-#define ND_HOP_LIMIT		255	/* RFC 4861, 6.1, 7.1: link-local only */
+#define ND_HOP_LIMIT		255	/* RFC 4861, 6.1: from the link only */
 #define ND_OPT_RDNSS		25	/* RFC 8106, 5.1 */
 #define ND_OPT_DNSSL		31	/* RFC 8106, 5.2 */
 #define ND_LIFETIME_INFINITE	0xffffffff
@@ -186,7 +186,7 @@ static size_t ra_opt_rdnss(const struct ctx *c, uint8_t *buf)
 	buf[2] = buf[3] = 0;
 	memcpy(buf + 4, &lifetime, 4);
 	for (i = 0; i < n; i++)
-		memcpy(buf + 8 + i * 16, &c->ip6.dns[i], 16);
+		memcpy(buf + 8 + (size_t)i * 16, &c->ip6.dns[i], 16);
 	return 8 + (size_t)n * 16;
 }
 

@@ -169,16 +169,20 @@ static void pid_file_write(const struct ctx *c)
 }
 
 /**
- * daemonise() - go to the background; the parent exits once we are ready
- * @c:		execution context
+ * daemonise_start() - fork; the parent waits until the child is ready
  *
- * The parent waits for a byte on a pipe, written by the child after the PID
- * file exists: launchers such as libvirt read the PID file as soon as the
- * parent exits 0.
+ * The parent exits 0 only once the child reports, through a pipe, that its
+ * socket is listening and its PID file written: launchers such as libvirt
+ * read the PID file as soon as the parent exits. If the child dies first,
+ * the parent sees end of file and exits 1. The child sets everything up
+ * itself, after the fork: epoll and signalfd readiness belong to the
+ * process that created them.
+ *
+ * Return: in the child, the pipe's write end for daemonise_finish()
  */
-static void daemonise(const struct ctx *c)
+static int daemonise_start(void)
 {
-	int pipefd[2], devnull;
+	int pipefd[2];
 	char ok;
 	pid_t pid;
 
@@ -193,6 +197,19 @@ static void daemonise(const struct ctx *c)
 						     EXIT_FAILURE);
 	}
 	close(pipefd[0]);
+	return pipefd[1];
+}
+
+/**
+ * daemonise_finish() - detach, write the PID file, release the parent
+ * @c:		execution context
+ * @ready_fd:	pipe from daemonise_start()
+ */
+static void daemonise_finish(const struct ctx *c, int ready_fd)
+{
+	int devnull;
+	char ok = 1;
+
 	setsid();
 	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (devnull >= 0) {
@@ -202,10 +219,9 @@ static void daemonise(const struct ctx *c)
 		close(devnull);
 	}
 	pid_file_write(c);
-	ok = 1;
-	if (write(pipefd[1], &ok, 1) != 1)
+	if (write(ready_fd, &ok, 1) != 1)
 		_exit(EXIT_FAILURE);
-	close(pipefd[1]);
+	close(ready_fd);
 }
 
 /**
@@ -282,8 +298,11 @@ static void loop_run(struct ctx *c)
 int main(int argc, char **argv)
 {
 	static struct ctx c;
+	int ready_fd = -1;
 
 	conf(&c, argc, argv);
+	if (!c.foreground)
+		ready_fd = daemonise_start();
 	nofile_raise();
 	loop_setup(&c);
 	flow_init();
@@ -298,7 +317,7 @@ int main(int argc, char **argv)
 	log_init("passt", c.foreground, c.log_file,
 		 (enum log_level)c.log_level);
 	if (!c.foreground)
-		daemonise(&c);
+		daemonise_finish(&c, ready_fd);
 	else
 		pid_file_write(&c);
 	info("passt " PASST_VERSION " ready, socket %s",

@@ -42,7 +42,7 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 run_stage unit build/unit
 run_stage fuzz test/fuzz/run.sh "${FUZZ_RUNS:-20000}" build/fuzz_*
 run_stage lint test/lint.sh
-for t in test/ns/test_*.sh; do
+for t in test/cli/test_*.sh test/ns/test_*.sh; do
 	[ -x "$t" ] || continue
 	run_stage "$(basename "$t" .sh)" "$t"
 done

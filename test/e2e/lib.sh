@@ -257,6 +257,10 @@ ns_setup() {
 	ip -n "${NS_HOST}" -6 route add default via 2001:db8::2
 	ip netns exec "${NS_HOST}" sysctl -qw \
 		net.ipv4.ping_group_range='0 2147483647'
+	# `ip netns exec` shows this file as /etc/resolv.conf in NS_HOST
+	mkdir -p "/etc/netns/${NS_HOST}"
+	printf 'nameserver 192.0.2.2\nnameserver 2001:db8::2\n' \
+		> "/etc/netns/${NS_HOST}/resolv.conf"
 }
 
 # port_listening() - true if a TCP socket listens on a port in a namespace
@@ -268,7 +272,8 @@ port_listening() {
 
 # ns_cleanup() - delete the namespaces ns_setup() created
 ns_cleanup() {
-	[ -n "${NS_HOST:-}" ] && ip netns del "${NS_HOST}" 2>/dev/null
+	[ -n "${NS_HOST:-}" ] && rm -rf "/etc/netns/${NS_HOST}" &&
+		ip netns del "${NS_HOST}" 2>/dev/null
 	[ -n "${NS_PEER:-}" ] && ip netns del "${NS_PEER}" 2>/dev/null
 	return 0
 }

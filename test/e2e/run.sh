@@ -15,6 +15,7 @@
 #			"none" boots without a NIC and checks the guest alone
 #   E2E_BOOT_TIMEOUT	seconds allowed from QEMU's start to DHCP done (120)
 #   E2E_KEEP		if set, keep the run directory with every log
+#   E2E_DAEMON_OPTS	more options for the daemon, such as -d
 
 set -u
 
@@ -68,6 +69,8 @@ daemon_start() {
 
 	[ "$1" = vhost-user ] && opts+=(--vhost-user)
 	opts+=(-t "${PORT_FORWARDED}")
+	# shellcheck disable=SC2206
+	opts+=(${E2E_DAEMON_OPTS:-})
 	SOCK="$2/passt.sock"
 	proc_start "$2/passt.log" ip netns exec "${NS_HOST}" \
 		./passt -f "${opts[@]}" -s "${SOCK}"

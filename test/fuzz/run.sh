@@ -7,6 +7,12 @@
 # a crash, leak or sanitizer report fails that target.
 
 set -u
+# Inside a network namespace of their own, with nothing but a loopback that
+# is down, whatever the targets try to send reaches nothing outside
+ISOLATE=""
+if [ "$(id -u)" -eq 0 ] && unshare -n true 2>/dev/null; then
+	ISOLATE="unshare -n"
+fi
 limit=$1
 shift
 pass=0
@@ -21,7 +27,7 @@ for f in "$@"; do
 	time:*) opt="-max_total_time=${limit#time:}" ;;
 	*) opt="-runs=$limit" ;;
 	esac
-	if "$f" "$opt" -max_len=4096 -rss_limit_mb=1024 -seed=1 \
+	if $ISOLATE "$f" "$opt" -max_len=4096 -rss_limit_mb=1024 -seed=1 \
 	   -artifact_prefix="$work/" "$work" >"$work/out" 2>&1; then
 		echo "fuzz: $name, $(grep -Eo 'Done [0-9]+ runs' "$work/out" | tail -n 1 || echo done) .......... ok"
 		pass=$((pass + 1))

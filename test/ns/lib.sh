@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=bash disable=SC2016
 # test/ns/lib.sh - shared helpers for the namespace tests (bash)
 #
 # A test script sources this file, calls ns_init once, builds namespaces
@@ -19,6 +20,8 @@
 #   NS_WAIT	bound of each wait, seconds (default 20)
 #   NS_KEEP	if 1, keep the temporary directory (logs) after the run
 #   NS_DAEMON_ARGS	extra daemon options (default: -d, for useful logs)
+#   NS_LINK_ARGS	extra options of the link tool that ns_start_guest starts,
+#		e.g. "--drop-percent 5 --seed 7"
 
 NS_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 NS_PASST=${NS_PASST:-$NS_ROOT/passt}
@@ -26,6 +29,7 @@ NS_BUILD=${NS_BUILD:-$NS_ROOT/build}
 NS_BUSYBOX=${NS_BUSYBOX:-/bin/busybox}
 NS_WAIT=${NS_WAIT:-20}
 NS_DAEMON_ARGS=${NS_DAEMON_ARGS:--d}
+NS_LINK_ARGS=${NS_LINK_ARGS:-}
 
 # The standard layout: names of things inside the namespaces
 NS_TAP=tap0			# guest's interface, made by the link tool
@@ -389,7 +393,7 @@ ns_link_ready() {
 }
 
 # ns_start_guest() - the usual start of a guest test: fresh namespaces, the
-# daemon, the link, and the guest's interface up
+# daemon, the link (with NS_LINK_ARGS), and the guest's interface up
 # $1:	transport: stream or vhost-user
 # $2:	optional "hold-ipv6": keep IPv6 off on the guest's interface until
 #	ns_guest_ipv6_start, e.g. to start a capture before the first router
@@ -400,7 +404,8 @@ ns_start_guest() {
 	NS_LOGDIR="$NS_TMP/$1"
 	mkdir -p "$NS_LOGDIR"
 	ns_layout_standard
-	ns_start_daemon "$1" && ns_start_link "$1" || return 1
+	# shellcheck disable=SC2086 # word splitting wanted
+	ns_start_daemon "$1" && ns_start_link "$1" $NS_LINK_ARGS || return 1
 
 	ns_sysctl guest "net.ipv6.conf.$NS_TAP.disable_ipv6" 1
 	ip -n "$(ns_name guest)" link set "$NS_TAP" up || return 1
@@ -493,6 +498,60 @@ ns_guest_dhcp4() {
 	rm -f "$NS_LOGDIR/dhcp4.env"
 	ns_exec guest timeout "$NS_WAIT" "$NS_BUSYBOX" udhcpc -f -q -n \
 		-t 4 -T 2 -O mtu -O search -i "$NS_TAP" -s "$script"
+}
+
+# ns_dhclient_script() - write dhclient's event script for DHCPv6: it adds the
+# leased address with ip(8) and records the lease in $NS_LOGDIR/dhcp6.env as
+# sourceable dhcp6_address=..., dhcp6_prefixlen=..., dhcp6_dns=...,
+# dhcp6_search=...; it never touches the machine's /etc/resolv.conf
+# Prints the script's path
+ns_dhclient_script() {
+	local script="$NS_LOGDIR/dhclient.sh"
+
+	cat >"$script" <<-EOF
+	#!/bin/sh
+	# dhclient event script of the namespace tests (see test/ns/lib.sh)
+	IPCMD=$(command -v ip)
+	OUT="$NS_LOGDIR/dhcp6.env"
+	EOF
+	cat >>"$script" <<-'EOF'
+	case "$reason" in
+	BOUND6|RENEW6|REBIND6|REBOOT6)
+		$IPCMD -6 addr replace "$new_ip6_address/$new_ip6_prefixlen" \
+			dev "$interface" nodad
+		{
+			echo "dhcp6_address='$new_ip6_address'"
+			echo "dhcp6_prefixlen='$new_ip6_prefixlen'"
+			echo "dhcp6_dns='$new_dhcp6_name_servers'"
+			echo "dhcp6_search='$new_dhcp6_domain_search'"
+		} >"$OUT"
+		;;
+	esac
+	exit 0
+	EOF
+	chmod +x "$script"
+	echo "$script"
+}
+
+# ns_guest_dhcp6() - run dhclient (isc-dhcp-client) in the guest for DHCPv6
+# until it has a lease, bounded by NS_WAIT, then stop it; the address is
+# applied and the lease recorded in $NS_LOGDIR/dhcp6.env
+# Return: 0 once a lease was obtained
+ns_guest_dhcp6() {
+	local script conf="$NS_LOGDIR/dhclient.conf" pid rc
+
+	script=$(ns_dhclient_script)
+	echo "request dhcp6.name-servers, dhcp6.domain-search;" >"$conf"
+	rm -f "$NS_LOGDIR/dhcp6.env"
+	ns_bg guest "$NS_LOGDIR/dhclient.log" dhclient -6 -d -v -cf "$conf" \
+		-sf "$script" -lf "$NS_LOGDIR/dhclient.leases" \
+		-pf "$NS_LOGDIR/dhclient.pid" "$NS_TAP"
+	pid=$NS_LAST_PID
+	wait_for "$NS_WAIT" "a DHCPv6 lease" test -s "$NS_LOGDIR/dhcp6.env"
+	rc=$?
+	ns_stop "$pid"
+	[ $rc = 0 ] || cat "$NS_LOGDIR/dhclient.log"
+	return $rc
 }
 
 # ns_icmp_echo_requests() - ICMP echo requests a namespace's kernel received

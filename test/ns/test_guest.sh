@@ -10,6 +10,9 @@
 # Usage: test/ns/test_guest.sh [TRANSPORT...]	(default: stream vhost-user)
 # Run as root, from anywhere; see test/ns/README.md.
 
+# The dhcp_* and dhcp6_* variables come from the lease files
+# shellcheck disable=SC2154
+
 # shellcheck source=test/ns/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -25,6 +28,12 @@ guest_lladdr() {
 				if ($i == "lladdr")
 					print $(i + 1)
 		}'
+}
+
+# guest_resolved() - the guest's kernel has a link-layer address for a neighbour
+# $1:	neighbour address
+guest_resolved() {
+	[ -n "$(guest_lladdr "$1")" ]
 }
 
 # guest_router_ll() - link-local router of the guest's IPv6 default route
@@ -72,7 +81,6 @@ expect_equal() {
 # load_lease() - read the lease that udhcpc's script recorded: sets dhcp_ip,
 # dhcp_mask, dhcp_router, dhcp_dns, dhcp_domain, dhcp_search, dhcp_mtu,
 # dhcp_lease, dhcp_serverid
-# shellcheck disable=SC2154 # the dhcp_* variables come from the lease file
 load_lease() {
 	[ -s "$NS_LOGDIR/dhcp4.env" ] || {
 		echo "no DHCP lease was recorded"
@@ -125,10 +133,10 @@ case_dhcp4_lease_mtu() {
 		echo "lease time: got '$dhcp_lease'"
 		return 1
 	}
-	[ "${dhcp_mtu:-0}" -ge 576 ] && [ "$dhcp_mtu" -le 65535 ] || {
+	if [ "${dhcp_mtu:-0}" -lt 576 ] || [ "$dhcp_mtu" -gt 65535 ]; then
 		echo "MTU: got '$dhcp_mtu', expected 576 to 65535"
 		return 1
-	}
+	fi
 }
 
 # guest_has_slaac() - the guest has a usable autoconfigured global address
@@ -178,12 +186,16 @@ case_ra_options() {
 }
 
 case_dhcpv6() {
-	"$NS_BUSYBOX" --list | grep -qx udhcpc6 || {
-		skip_case "no DHCPv6 client here (busybox has no udhcpc6)"
+	command -v dhclient >/dev/null || {
+		skip_case "no DHCPv6 client: busybox has no udhcpc6, and" \
+			"dhclient (isc-dhcp-client) is not installed"
 		return
 	}
-	ns_exec guest timeout "$NS_WAIT" "$NS_BUSYBOX" udhcpc6 -f -q -n \
-		-t 4 -T 2 -i "$NS_TAP" -s /bin/true || return 1
+	ns_guest_dhcp6 || return 1
+	. "$NS_LOGDIR/dhcp6.env"
+	cat "$NS_LOGDIR/dhcp6.env"
+	expect_equal "leased address" "$dhcp6_address" "$NS_HOST6" || return 1
+	expect_equal "DNS servers" "$dhcp6_dns" "$NS_DNS6" || return 1
 	ns_exec guest ip -6 addr show dev "$NS_TAP" | grep -q "$NS_HOST6/"
 }
 
@@ -195,7 +207,7 @@ case_arp() {
 	# Any packet to the gateway makes the kernel resolve it; whether the
 	# echo is answered is another case
 	ns_exec guest "$NS_BUSYBOX" ping -c 1 -W 2 "$NS_GW4"
-	wait_for 5 "the gateway's ARP entry" test -n "$(guest_lladdr "$NS_GW4")"
+	wait_for 5 "the gateway's ARP entry" guest_resolved "$NS_GW4"
 	mac=$(guest_lladdr "$NS_GW4")
 	ns_exec guest ip neigh show dev "$NS_TAP"
 	expect_equal "gateway's MAC address" "$mac" "$NS_DAEMON_MAC"
@@ -212,7 +224,7 @@ case_ndp() {
 	}
 	ns_exec guest ip -6 neigh flush dev "$NS_TAP"
 	ns_exec guest "$NS_BUSYBOX" ping6 -c 1 -W 2 -I "$NS_TAP" "$router"
-	wait_for 5 "the router's NDP entry" test -n "$(guest_lladdr "$router")"
+	wait_for 5 "the router's NDP entry" guest_resolved "$router"
 	mac=$(guest_lladdr "$router")
 	ns_exec guest ip -6 neigh show dev "$NS_TAP"
 	expect_equal "router's MAC address" "$mac" "$NS_DAEMON_MAC"
@@ -220,6 +232,13 @@ case_ndp() {
 
 case_ping4_gateway() {
 	ping_reaches 4 "$NS_GW4" host
+}
+
+# case_ping4_large() - echoes of 60000 bytes: one frame each way, far above
+# 1500 bytes, through the DHCP-given MTU and the transport's framing
+case_ping4_large() {
+	ns_exec guest ip link show "$NS_TAP"
+	guest_ping 4 -s 60000 "$NS_GW4"
 }
 
 case_ping4_peer() {
@@ -305,10 +324,11 @@ CASES=(
 	"case_ra_address|guest autoconfigures IPv6 address from RA"
 	"case_ra_route|guest gets IPv6 default route from RA"
 	"case_ra_options|RA carries prefix and DNS server"
-	"case_dhcpv6|guest gets IPv6 address by DHCPv6"
+	"case_dhcpv6|guest gets IPv6 address and DNS by DHCPv6"
 	"case_arp|guest resolves the gateway by ARP"
 	"case_ndp|guest resolves the IPv6 router by NDP"
 	"case_ping4_gateway|ping gateway, answered by host"
+	"case_ping4_large|ping gateway with 60000-byte echoes"
 	"case_ping4_peer|ping peer through the host's uplink"
 	"case_ping6_router_ll|ping6 link-local router"
 	"case_ping6_gateway|ping6 gateway 2001:db8::1"
@@ -345,6 +365,7 @@ run_transport() {
 }
 
 ns_init ns-guest
+command -v tcpdump >/dev/null || ns_fatal "tcpdump is missing: run test/deps"
 if [ $# = 0 ]; then
 	set -- stream vhost-user
 fi

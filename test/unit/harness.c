@@ -216,7 +216,8 @@ int harness_parse4(const uint8_t *f, size_t len, struct pkt4 *p)
 	p->l4len = tot - IP4_HDR_LEN;
 	if (p->proto == IPPROTO_ICMP ? csum_plain(p->l4, p->l4len) :
 	    csum_l4_ip4(p->src, p->dst, p->proto, p->l4, p->l4len)) {
-		fprintf(stderr, "harness: bad protocol %u checksum\n", p->proto);
+		fprintf(stderr, "harness: bad protocol %u checksum\n",
+			p->proto);
 		return -1;
 	}
 	return 0;
@@ -251,7 +252,8 @@ int harness_parse6(const uint8_t *f, size_t len, struct pkt6 *p)
 	p->l4 = h + IP6_HDR_LEN;
 	p->l4len = len - ETH_HDR_LEN - IP6_HDR_LEN;
 	if (csum_l4_ip6(&p->src, &p->dst, p->proto, p->l4, p->l4len)) {
-		fprintf(stderr, "harness: bad protocol %u checksum\n", p->proto);
+		fprintf(stderr, "harness: bad protocol %u checksum\n",
+			p->proto);
 		return -1;
 	}
 	return 0;

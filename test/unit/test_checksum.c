@@ -93,7 +93,8 @@ TEST(checksum_64k_of_0xff_folds_carries)
 	static uint8_t buf[65536];
 
 	memset(buf, 0xff, sizeof(buf));
-	CHECK(ntohs(csum_plain(buf, sizeof(buf))) == ref_csum(buf, sizeof(buf), 0));
+	CHECK(ntohs(csum_plain(buf, sizeof(buf))) ==
+	      ref_csum(buf, sizeof(buf), 0));
 	CHECK(csum_plain(buf, sizeof(buf)) == 0);
 	fill_pattern(buf, sizeof(buf), 7);
 	CHECK(ntohs(csum_plain(buf, 65535)) == ref_csum(buf, 65535, 0));

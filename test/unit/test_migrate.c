@@ -1052,10 +1052,13 @@ static void note(char ev)
 		rollback_log[n] = ev;
 }
 
+/* prepare_a(), _b(), _c() - prepare() hooks: log 'A', 'B', 'C'; succeed */
 static int prepare_a(struct ctx *c) { (void)c; note('A'); return 0; }
 static int prepare_b(struct ctx *c) { (void)c; note('B'); return 0; }
 static int prepare_c(struct ctx *c) { (void)c; note('C'); return 0; }
+/* prepare_fails() - a prepare() hook: log 'F', fail with -EPERM */
 static int prepare_fails(struct ctx *c) { (void)c; note('F'); return -EPERM; }
+/* rollback_a(), _b(), _c() - rollback() hooks: log 'a', 'b', 'c' */
 static void rollback_a(struct ctx *c) { (void)c; note('a'); }
 static void rollback_b(struct ctx *c) { (void)c; note('b'); }
 static void rollback_c(struct ctx *c) { (void)c; note('c'); }

@@ -238,7 +238,7 @@ TEST(ndp_ns_for_gateway_gets_na)
 	CHECK(nd_recv(136));
 	CHECK(addr_is(&r.p.src, H_GW6) && addr_is(&r.p.dst, H_GUEST6));
 	CHECK(r.p.l4len == 32);
-	CHECK(r.p.l4[4] == 0xe0);		/* router, solicited, override */
+	CHECK(r.p.l4[4] == 0xe0);	/* router, solicited, override */
 	CHECK(addr_is(r.p.l4 + 8, H_GW6));
 	CHECK((o = nd_opt(24, 2, &olen)) && olen == 8);
 	CHECK(!memcmp(o + 2, h_our_mac, 6));

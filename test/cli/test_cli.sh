@@ -1,0 +1,181 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# test/cli/test_cli.sh - the command line and the daemon's life cycle
+#
+# Runs ./passt as a user or launcher would: bad options, --help against the
+# manual, daemonising (the parent exits only once the socket is ready), the
+# PID file, a clean exit on SIGTERM, the default socket name, --fd.
+
+set -u
+cd "$(dirname "$0")/../.."
+PASST=./passt
+TMP=$(mktemp -d /tmp/passt-cli.XXXXXX)
+PIDS=()
+passed=0
+failed=0
+
+# cleanup() - stop every daemon a case started, by PID, and remove files
+cleanup() {
+	local p
+	for p in "${PIDS[@]}"; do
+		kill "$p" 2>/dev/null
+	done
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+# run_case() - run one case function and print its line
+# $1: description, $2: function
+run_case() {
+	if "$2" >"$TMP/case.log" 2>&1; then
+		printf 'cli: %s .......... ok\n' "$1"
+		passed=$((passed + 1))
+	else
+		printf 'cli: %s .......... FAIL\n' "$1"
+		sed 's/^/    /' "$TMP/case.log" | tail -n 20
+		failed=$((failed + 1))
+	fi
+}
+
+# wait_gone() - wait, bounded, until a process has exited
+# $1: PID
+wait_gone() {
+	local i
+	for i in $(seq 50); do
+		kill -0 "$1" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+case_unknown_option() {
+	local out
+	out=$($PASST --no-such-option 2>&1)
+	[ $? -eq 1 ] || return 1
+	[ "$(echo "$out" | wc -l)" -eq 1 ] || return 1
+	echo "$out" | grep -q "unknown option --no-such-option"
+}
+
+case_bad_values() {
+	local args
+	for args in "-m 20" "-m 70000" "-a 300.1.1.1" "-n 33" \
+		    "-n 255.0.255.0" "-M 01:00:00:00:00:01" "-t 80-70" \
+		    "-u 0" "--migrate-version 999" "--migrate-timeout -1" \
+		    "-i no-such-if0" "-F x"; do
+		# shellcheck disable=SC2086
+		$PASST $args -f -s "$TMP/x.sock" >"$TMP/out" 2>&1
+		[ $? -eq 1 ] || { echo "accepted: $args"; return 1; }
+		grep -q "invalid" "$TMP/out" || { cat "$TMP/out"; return 1; }
+	done
+}
+
+case_missing_argument() {
+	$PASST -f -s 2>"$TMP/out"
+	[ $? -eq 1 ] && grep -q "needs an argument" "$TMP/out"
+}
+
+case_help_documents_every_option() {
+	local opt
+	$PASST --help >"$TMP/help" || return 1
+	for opt in $(grep -Eo -- '--[a-z0-9-]+' "$TMP/help" | sort -u); do
+		grep -qF -- "\\-\\-${opt#--}" doc/passt.1 || {
+			echo "$opt is not in doc/passt.1"
+			return 1
+		}
+	done
+	# What the issue asks for, at least
+	for opt in foreground debug trace quiet log-file pid socket fd one-off \
+		   address netmask gateway mac-addr interface outbound dns \
+		   search mtu tcp-ports udp-ports ipv4-only ipv6-only no-dhcp \
+		   no-ndp no-dhcpv6 no-ra no-icmp vhost-user \
+		   print-capabilities repair-path version help; do
+		grep -q -- "--$opt\b" "$TMP/help" || { echo "no --$opt"; return 1; }
+	done
+}
+
+case_daemon_ready_when_parent_exits() {
+	local pid
+	$PASST -q -s "$TMP/d.sock" -P "$TMP/d.pid" -l "$TMP/d.log" || return 1
+	# The parent exited 0: socket and PID file must exist already
+	[ -S "$TMP/d.sock" ] || { echo "socket missing"; return 1; }
+	pid=$(cat "$TMP/d.pid") || return 1
+	PIDS+=("$pid")
+	kill -0 "$pid" || return 1
+	[ "$(readlink /proc/"$pid"/exe)" = "$(readlink -f $PASST)" ] || return 1
+	kill -TERM "$pid"
+	wait_gone "$pid" || { echo "still running after SIGTERM"; return 1; }
+	[ ! -e "$TMP/d.sock" ] || { echo "socket left behind"; return 1; }
+	[ ! -e "$TMP/d.pid" ] || { echo "PID file left behind"; return 1; }
+}
+
+case_foreground_sigint_cleans_up() {
+	local pid i
+	$PASST -f -q -s "$TMP/f.sock" -P "$TMP/f.pid" &
+	pid=$!
+	PIDS+=("$pid")
+	for i in $(seq 50); do
+		[ -S "$TMP/f.sock" ] && break
+		sleep 0.1
+	done
+	[ "$(cat "$TMP/f.pid")" = "$pid" ] || return 1
+	kill -INT "$pid"
+	wait "$pid" || return 1
+	[ ! -e "$TMP/f.sock" ] && [ ! -e "$TMP/f.pid" ]
+}
+
+case_default_socket_prints_qemu_options() {
+	local pid i path
+	$PASST -f >"$TMP/q.out" 2>"$TMP/q.err" &
+	pid=$!
+	PIDS+=("$pid")
+	for i in $(seq 50); do
+		grep -q "addr.path=" "$TMP/q.out" && break
+		sleep 0.1
+	done
+	path=$(grep -o 'addr.path=[^ ]*' "$TMP/q.out" | cut -d= -f2)
+	kill "$pid"
+	wait "$pid"
+	echo "$path" | grep -Eq '^/tmp/passt_[0-9]+\.socket$' || return 1
+	[ ! -e "$path" ]
+}
+
+case_second_daemon_refuses_busy_socket() {
+	local pid i
+	$PASST -f -q -s "$TMP/b.sock" &
+	pid=$!
+	PIDS+=("$pid")
+	for i in $(seq 50); do
+		[ -S "$TMP/b.sock" ] && break
+		sleep 0.1
+	done
+	$PASST -f -q -s "$TMP/b.sock" 2>"$TMP/b.err"
+	local rc=$?
+	kill "$pid"
+	wait "$pid"
+	[ $rc -eq 1 ] && grep -q "Address already in use" "$TMP/b.err"
+}
+
+case_fd_one_off_exits_when_peer_leaves() {
+	# As QEMU's -netdev passt: socketpair end as fd 3, wait for exit 0
+	build/fd_launch "$TMP/fd.pid" 192.0.2.1 -- $PASST --fd 3 -1 \
+		--pid "$TMP/fd.pid" --quiet -a 192.0.2.10 -n 24 -g 192.0.2.1 \
+		-l "$TMP/fd.log"
+}
+
+run_case "unknown option: one line, exit 1" case_unknown_option
+run_case "malformed values refused with exit 1" case_bad_values
+run_case "missing argument refused" case_missing_argument
+run_case "--help documents every option, all in the manual" \
+	case_help_documents_every_option
+run_case "daemon: parent exits once socket and PID file exist; SIGTERM cleans up" \
+	case_daemon_ready_when_parent_exits
+run_case "foreground: SIGINT removes socket and PID file" \
+	case_foreground_sigint_cleans_up
+run_case "default socket is /tmp/passt_N.socket, QEMU options printed" \
+	case_default_socket_prints_qemu_options
+run_case "busy socket path refused" case_second_daemon_refuses_busy_socket
+run_case "--fd with --one-off: exits when the link ends" \
+	case_fd_one_off_exits_when_peer_leaves
+
+echo "cli: $passed passed, $failed failed, 0 skipped"
+[ "$failed" -eq 0 ]
