@@ -71,33 +71,21 @@ static uint16_t udp_dport(const uint8_t *l4)
 /**
  * frame_l4_deliver() - hand a checked packet to its transport protocol
  * @c:		execution context
+ * @src:	source address
+ * @dst:	destination address
  * @af:		AF_INET or AF_INET6
- * @p4:		IPv4 packet, if @af is AF_INET
- * @p6:		IPv6 packet, if @af is AF_INET6
+ * @proto:	transport protocol
+ * @l4:		transport header and payload, checksum verified
+ * @l4len:	length of @l4
  */
-static void frame_l4_deliver(struct ctx *c, int af, const struct pkt4 *p4,
-			     const struct pkt6 *p6)
+static void frame_l4_deliver(struct ctx *c, const union inany_addr *src,
+			     const union inany_addr *dst, int af,
+			     uint8_t proto, const uint8_t *l4, size_t l4len)
 {
-	union inany_addr src, dst;
-	const uint8_t *l4 = af == AF_INET ? p4->l4 : p6->l4;
-	size_t l4len = af == AF_INET ? p4->l4len : p6->l4len;
-	uint8_t proto = af == AF_INET ? p4->proto : p6->proto;
-
-	if (af == AF_INET) {
-		inany_from_v4(&src, p4->src);
-		inany_from_v4(&dst, p4->dst);
-	} else {
-		src.a6 = p6->src;
-		dst.a6 = p6->dst;
-	}
 	if (proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6) {
-		icmp_input(c, af, &src, &dst, l4, l4len);
+		icmp_input(c, af, src, dst, l4, l4len);
 		return;
 	}
-	if (proto == IPPROTO_TCP && tcp_input(c, af, &src, &dst, l4, l4len))
-		return;
-	if (proto == IPPROTO_UDP && udp_input(c, af, &src, &dst, l4, l4len))
-		return;
 	trace("frame: no handler for protocol %u", proto);
 }
 
@@ -110,6 +98,7 @@ static void frame_l4_deliver(struct ctx *c, int af, const struct pkt4 *p4,
 static void frame_ip4(struct ctx *c, const uint8_t *eth, size_t len)
 {
 	const uint8_t *h = eth + ETH_HDR_LEN;
+	union inany_addr src, dst;
 	size_t hlen, tot, min;
 	struct pkt4 p;
 
@@ -160,7 +149,9 @@ static void frame_ip4(struct ctx *c, const uint8_t *eth, size_t len)
 	if (p.proto == IPPROTO_UDP && udp_dport(p.l4) == 67 &&
 	    dhcp_input(c, &p))
 		return;
-	frame_l4_deliver(c, AF_INET, &p, NULL);
+	inany_from_v4(&src, p.src);
+	inany_from_v4(&dst, p.dst);
+	frame_l4_deliver(c, &src, &dst, AF_INET, p.proto, p.l4, p.l4len);
 }
 
 /**
@@ -200,8 +191,9 @@ static int ip6_skip_ext(struct pkt6 *p)
 static void frame_ip6(struct ctx *c, const uint8_t *eth, size_t len)
 {
 	const uint8_t *h = eth + ETH_HDR_LEN;
-	struct pkt6 p;
+	union inany_addr src, dst;
 	size_t plen, min;
+	struct pkt6 p;
 
 	len -= ETH_HDR_LEN;
 	if (len < IP6_HDR_LEN || (h[0] >> 4) != 6) {
@@ -249,7 +241,9 @@ static void frame_ip6(struct ctx *c, const uint8_t *eth, size_t len)
 	if (p.proto == IPPROTO_UDP && udp_dport(p.l4) == 547 &&
 	    dhcpv6_input(c, &p))
 		return;
-	frame_l4_deliver(c, AF_INET6, NULL, &p);
+	src.a6 = p.src;
+	dst.a6 = p.dst;
+	frame_l4_deliver(c, &src, &dst, AF_INET6, p.proto, p.l4, p.l4len);
 }
 
 /**

@@ -52,6 +52,9 @@ static int nl_dump_start(struct nl_dump *d, uint16_t type, int af)
 		.nh.nlmsg_seq = 1,
 	};
 
+	d->len = 0;
+	d->nh = NULL;
+	d->done = false;
 	if (type == RTM_GETROUTE) {
 		req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(req.rtm));
 		req.rtm.rtm_family = (uint8_t)af;
@@ -68,9 +71,6 @@ static int nl_dump_start(struct nl_dump *d, uint16_t type, int af)
 		close(d->fd);
 		return ret;
 	}
-	d->len = 0;
-	d->nh = NULL;
-	d->done = false;
 	return 0;
 }
 

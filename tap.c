@@ -441,55 +441,6 @@ void tap_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 }
 
 /**
- * sock_path_in_use() - whether some process serves a UNIX socket path
- * @path:	socket path
- *
- * Return: true if a connection to it succeeds
- */
-static bool sock_path_in_use(const char *path)
-{
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	int fd, ret;
-
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return false;
-	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
-	ret = connect(fd, (struct sockaddr *)&a, sizeof(a));
-	close(fd);
-	return ret == 0;
-}
-
-/**
- * sock_bind() - bind and listen on a UNIX socket path, replacing a stale one
- * @path:	socket path
- *
- * Return: listening socket, or -errno
- */
-static int sock_bind(const char *path)
-{
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	int fd, ret;
-
-	if (strlen(path) >= sizeof(a.sun_path))
-		return -ENAMETOOLONG;
-	if (sock_path_in_use(path))
-		return -EADDRINUSE;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return -errno;
-	strcpy(a.sun_path, path);
-	unlink(path);
-	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
-	    listen(fd, 1) < 0) {
-		ret = -errno;
-		close(fd);
-		return ret;
-	}
-	return fd;
-}
-
-/**
  * sock_bind_default() - bind the first free /tmp/passt_N.socket
  * @c:		execution context, sock_path set on success
  *
@@ -502,7 +453,7 @@ static int sock_bind_default(struct ctx *c)
 	for (n = TAP_SOCK_FIRST; n <= TAP_SOCK_LAST; n++) {
 		snprintf(c->sock_path, sizeof(c->sock_path),
 			 "/tmp/passt_%d.socket", n);
-		fd = sock_bind(c->sock_path);
+		fd = sock_unix_listen(c->sock_path);
 		if (fd >= 0)
 			return fd;
 	}
@@ -528,7 +479,8 @@ void tap_init(struct ctx *c, tap_input_fn input)
 		return;
 	}
 
-	fd = c->sock_path[0] ? sock_bind(c->sock_path) : sock_bind_default(c);
+	fd = c->sock_path[0] ? sock_unix_listen(c->sock_path) :
+			       sock_bind_default(c);
 	if (fd < 0)
 		die("cannot listen on UNIX socket %s: %s",
 		    c->sock_path[0] ? c->sock_path : "/tmp/passt_N.socket",

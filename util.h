@@ -35,6 +35,7 @@ int read_all(int fd, void *buf, size_t len);
 int mac_parse(const char *s, uint8_t mac[6]);
 const char *mac_ntop(const uint8_t mac[6], char *buf, size_t len);
 void random_bytes(void *buf, size_t len);
+int sock_unix_listen(const char *path);
 
 /* Enough for "xx:xx:xx:xx:xx:xx" */
 #define MAC_STRLEN	18

@@ -226,8 +226,10 @@ static bool vu_has_feature(unsigned int bit)
  */
 static bool vu_has_protocol_feature(unsigned int bit)
 {
-	return vu_has_feature(VHOST_USER_F_PROTOCOL_FEATURES) &&
-	       (vu.protocol_features & BIT(bit));
+	/* Usable from SET_PROTOCOL_FEATURES on: QEMU sends it, and expects
+	 * acknowledgements, before SET_FEATURES acks the feature bit
+	 */
+	return vu.protocol_features & BIT(bit);
 }
 
 /**

@@ -134,7 +134,7 @@ qemu_stop() {
 # $2:	run directory
 # Return: 0 if the guest is up and its channel answers
 check_boot() {
-	local boot_ms
+	local boot_ms what
 
 	if ! chan_wait_boot "${BOOT_TIMEOUT}" "${QEMU_PID}"; then
 		result FAIL "$1: guest boots" \
@@ -155,8 +155,13 @@ check_boot() {
 		result FAIL "$1: command channel" "answer: '${GUEST_OUT}'"
 		return 1
 	fi
-	result ok "$1: guest boots" \
-		"$((boot_ms / 1000)).$(printf '%03d' $((boot_ms % 1000))) s from QEMU start to ${BOOT_LINE#@@E2E-BOOT }"
+	if [ "$1" = none ]; then
+		what="the guest's /init"
+	else
+		what="DHCP done"
+	fi
+	result ok "$1: guest boots" "$((boot_ms / 1000)).$(printf '%03d' \
+		$((boot_ms % 1000))) s from QEMU start to ${what} (${BOOT_LINE#@@E2E-BOOT })"
 }
 
 # check_dhcp() - the guest got an IPv4 address by DHCP, the host's one

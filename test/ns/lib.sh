@@ -378,14 +378,17 @@ ns_start_link() {
 	ns_bg guest "$NS_LINK_LOG" "$NS_LINK_TOOL" --socket "$NS_SOCK" \
 		--tap "$NS_TAP" --pidfile "$NS_LOGDIR/link.pid" "$@"
 	NS_LINK_PID=$NS_LAST_PID
-	wait_for 10 "$NS_TAP from $(basename "$NS_LINK_TOOL")" ns_link_ready
+	wait_for 10 "$NS_TAP from $(basename "$NS_LINK_TOOL")" ns_link_ready || {
+		echo "$(basename "$NS_LINK_TOOL")'s log:" >&2
+		tail -n 20 "$NS_LINK_LOG" >&2
+		return 1
+	}
 }
 
 # ns_link_ready() - the link tool is running, ready, and the TAP device exists
 ns_link_ready() {
 	ns_alive "$NS_LINK_PID" || {
-		echo "$(basename "$NS_LINK_TOOL") exited; its log:" >&2
-		tail -n 20 "$NS_LINK_LOG" >&2
+		echo "$(basename "$NS_LINK_TOOL") exited" >&2
 		return 125
 	}
 	[ -s "$NS_LOGDIR/link.pid" ] &&

@@ -118,10 +118,21 @@ static void ctx_setup(struct ctx *c, uint8_t last)
 }
 
 /**
+ * log_file_remove() - remove the log file, even if a check ended a case early
+ */
+static void log_file_remove(void)
+{
+	if (log_path[0])
+		unlink(log_path);
+}
+
+/**
  * setup() - fresh contexts, logs to a file, default table, no SIGPIPE
  */
 static void setup(void)
 {
+	if (!log_path[0])
+		atexit(log_file_remove);
 	signal(SIGPIPE, SIG_IGN);
 	ctx_setup(&src_ctx, 1);
 	ctx_setup(&dst_ctx, 2);
