@@ -88,7 +88,7 @@ e2e: all $(TOOLS)
 install: $(BINS)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
 	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)
-	install -m 644 doc/passt.1 $(DESTDIR)$(MANDIR)/man1
+	install -m 644 $(wildcard doc/*.1) $(DESTDIR)$(MANDIR)/man1
 
 clean:
 	rm -rf build $(BINS)

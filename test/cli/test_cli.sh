@@ -162,6 +162,27 @@ case_fd_one_off_exits_when_peer_leaves() {
 		-l "$TMP/fd.log"
 }
 
+case_no_default_route_still_starts() {
+	local pid i
+	# A namespace of its own with only a loopback: no route at all
+	unshare -n $PASST -f -s "$TMP/n.sock" >"$TMP/n.out" 2>"$TMP/n.err" &
+	pid=$!
+	PIDS+=("$pid")
+	for i in $(seq 50); do
+		grep -q "ready" "$TMP/n.err" && break
+		sleep 0.1
+	done
+	kill "$pid"
+	wait "$pid"
+	grep -q "IPv4: no default route on the host: guest gets 169.254.2.1/16" \
+		"$TMP/n.err" && grep -q "IPv6: no default route" "$TMP/n.err"
+}
+
+case_install_puts_binary_and_manual() {
+	make -s install PREFIX="$TMP/inst" >/dev/null || return 1
+	[ -x "$TMP/inst/bin/passt" ] && [ -f "$TMP/inst/share/man/man1/passt.1" ]
+}
+
 run_case "unknown option: one line, exit 1" case_unknown_option
 run_case "malformed values refused with exit 1" case_bad_values
 run_case "missing argument refused" case_missing_argument
@@ -174,6 +195,10 @@ run_case "foreground: SIGINT removes socket and PID file" \
 run_case "default socket is /tmp/passt_N.socket, QEMU options printed" \
 	case_default_socket_prints_qemu_options
 run_case "busy socket path refused" case_second_daemon_refuses_busy_socket
+run_case "no default route: starts and says what it chose" \
+	case_no_default_route_still_starts
+run_case "make install PREFIX= installs binary and manual" \
+	case_install_puts_binary_and_manual
 run_case "--fd with --one-off: exits when the link ends" \
 	case_fd_one_off_exits_when_peer_leaves
 

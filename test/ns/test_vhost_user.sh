@@ -33,9 +33,11 @@ guest_ping() {
 	ns_exec guest "$NS_BUSYBOX" "$cmd" -c 3 -i 0.2 -W 3 -w 10 "$2"
 }
 
-# guest_global6() - the guest's global IPv6 address, once autoconfigured
+# guest_global6() - the guest's global IPv6 address, once autoconfigured and
+# usable (duplicate detection over: before, the guest's kernel may send from
+# any source, even ::1)
 guest_global6() {
-	ns_exec guest ip -6 -o addr show dev "$NS_TAP" scope global |
+	ns_exec guest ip -6 -o addr show dev "$NS_TAP" scope global -tentative |
 		awk '{ sub("/.*", "", $4); print $4; exit }'
 }
 
@@ -151,7 +153,7 @@ case_malformed() {
 	tail -n +"$((before + 1))" "$NS_DAEMON_LOG" >"$NS_TMP/malformed.log"
 	cat "$NS_TMP/malformed.log"
 	ns_alive "$NS_DAEMON_PID" || return 1
-	[ -z "$req" ] || grep -q "vhost-user: $req" "$NS_TMP/malformed.log"
+	[ -z "$req" ] || grep -q "vhost-user: .*$req" "$NS_TMP/malformed.log"
 }
 
 # case_one_off() - with --one-off, the daemon exits 0 when its front-end
