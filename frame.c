@@ -58,6 +58,32 @@ static size_t l4_min_len(uint8_t proto)
 }
 
 /**
+ * ip4_unicast_source() - whether a source address can be the guest's own
+ * @a:		source address of a guest packet
+ *
+ * Return: false for unspecified, loopback, multicast and broadcast
+ */
+static bool ip4_unicast_source(struct in_addr a)
+{
+	uint32_t h = ntohl(a.s_addr);
+
+	return h && !ip4_is_loopback(a) && !IN_MULTICAST(h) &&
+	       h != INADDR_BROADCAST;
+}
+
+/**
+ * ip6_unicast_source() - whether a source address can be the guest's global
+ * @a:		source address of a guest packet
+ *
+ * Return: false for unspecified, loopback, multicast and IPv4-mapped
+ */
+static bool ip6_unicast_source(const struct in6_addr *a)
+{
+	return !IN6_IS_ADDR_UNSPECIFIED(a) && !IN6_IS_ADDR_LOOPBACK(a) &&
+	       !IN6_IS_ADDR_MULTICAST(a) && !IN6_IS_ADDR_V4MAPPED(a);
+}
+
+/**
  * udp_dport() - destination port of a UDP header
  * @l4:		UDP header
  *
@@ -131,9 +157,6 @@ static void frame_ip4(struct ctx *c, const uint8_t *eth, size_t len)
 	p.ttl = h[8];
 	p.l4 = h + hlen;
 	p.l4len = tot - hlen;
-	if (p.src.s_addr && !IN_MULTICAST(ntohl(p.src.s_addr)))
-		c->ip4.addr_seen = p.src;
-
 	min = l4_min_len(p.proto);
 	if (!min || p.l4len < min) {
 		trace("frame: IPv4: protocol %u, %zu bytes: dropped", p.proto,
@@ -146,6 +169,8 @@ static void frame_ip4(struct ctx *c, const uint8_t *eth, size_t len)
 		debug("frame: IPv4: bad protocol %u checksum", p.proto);
 		return;
 	}
+	if (ip4_unicast_source(p.src))
+		c->ip4.addr_seen = p.src;
 	if (p.proto == IPPROTO_UDP && udp_dport(p.l4) == 67 &&
 	    dhcp_input(c, &p))
 		return;
@@ -217,12 +242,6 @@ static void frame_ip6(struct ctx *c, const uint8_t *eth, size_t len)
 		debug("frame: IPv6: fragment or bad extension header dropped");
 		return;
 	}
-	if (IN6_IS_ADDR_LINKLOCAL(&p.src))
-		c->ip6.addr_ll_seen = p.src;
-	else if (!IN6_IS_ADDR_UNSPECIFIED(&p.src) &&
-		 !IN6_IS_ADDR_MULTICAST(&p.src))
-		c->ip6.addr_seen = p.src;
-
 	min = l4_min_len(p.proto);
 	if (!min || p.proto == IPPROTO_ICMP || p.l4len < min) {
 		trace("frame: IPv6: protocol %u, %zu bytes: dropped", p.proto,
@@ -233,6 +252,10 @@ static void frame_ip6(struct ctx *c, const uint8_t *eth, size_t len)
 		debug("frame: IPv6: bad protocol %u checksum", p.proto);
 		return;
 	}
+	if (IN6_IS_ADDR_LINKLOCAL(&p.src))
+		c->ip6.addr_ll_seen = p.src;
+	else if (ip6_unicast_source(&p.src))
+		c->ip6.addr_seen = p.src;
 	if (p.proto == IPPROTO_ICMPV6 && p.l4[0] >= ND_ROUTER_SOLICIT &&
 	    p.l4[0] <= ND_REDIRECT) {
 		ndp_input(c, &p);

@@ -28,6 +28,7 @@
 #include "migrate.h"
 #include "ndp.h"
 #include "passt.h"
+#include "repair.h"
 #include "tap.h"
 #include "tcp.h"
 #include "udp.h"
@@ -85,6 +86,8 @@ static const epoll_handler_fn epoll_handlers[EPOLL_NUM_TYPES] = {
 	[EPOLL_TYPE_MIGRATE] = migrate_handler,
 	[EPOLL_TYPE_VHOST_CMD] = vu_cmd_handler,
 	[EPOLL_TYPE_VHOST_KICK] = vu_kick_handler,
+	[EPOLL_TYPE_REPAIR_LISTEN] = repair_listen_handler,
+	[EPOLL_TYPE_REPAIR] = repair_handler,
 	[EPOLL_TYPE_TCP] = tcp_sock_handler,
 	[EPOLL_TYPE_TCP_LISTEN] = tcp_listen_handler,
 	[EPOLL_TYPE_UDP_LISTEN] = udp_listen_handler,
@@ -312,6 +315,7 @@ int main(int argc, char **argv)
 		die("port forwarding failed");
 	vu_init(&c, &vu_state_ops);
 	tap_init(&c, frame_input);
+	repair_init(&c);
 	print_qemu_options(&c);
 	log_close();
 	log_init("passt", c.foreground, c.log_file,
@@ -326,6 +330,7 @@ int main(int argc, char **argv)
 	loop_run(&c);
 
 	tap_cleanup(&c);
+	repair_cleanup(&c);
 	if (c.pid_file[0])
 		unlink(c.pid_file);
 	info("exiting");

@@ -232,7 +232,7 @@ peer_server() {
 	local log="$1" port="$2"
 
 	shift 2
-	proc_start "${log}" timeout 60 ip netns exec "${NS_PEER}" \
+	proc_start "${log}" timeout 40 ip netns exec "${NS_PEER}" \
 		busybox nc -l -p "${port}" -e "$@"
 	PEER_PID="${STARTED_PID}"
 	wait_for 5 "${PEER_PID}" port_listening "${NS_PEER}" "${port}"
@@ -249,22 +249,24 @@ peer_done() {
 # $2:	run directory
 # $3:	address of the peer
 check_tcp_to_peer() {
-	local name="$1: TCP guest -> ${3}" sum
+	local name="$1: TCP guest -> ${3}" data="$2/tcp-to-peer.data" sum
 
 	if ! peer_server "$2/tcp-to-peer.log" "${PORT_TO_PEER}" \
-		sh -c "cat > $2/tcp-to-peer.data"; then
+		sh -c "cat > ${data}"; then
 		result FAIL "${name}" "the peer's server did not start"
 		return 1
 	fi
-	guest_run 70 "head -c ${TCP_BYTES} /dev/urandom > /tmp/out && timeout 60 nc ${3} ${PORT_TO_PEER} -e cat /tmp/out && md5sum < /tmp/out"
+	guest_run 40 "head -c ${TCP_BYTES} /dev/urandom > /tmp/out && timeout 30 nc ${3} ${PORT_TO_PEER} -e cat /tmp/out && md5sum < /tmp/out"
 	sum="${GUEST_OUT%% *}"
 	peer_done
-	if [ "$(md5 "$2/tcp-to-peer.data")" = "${sum}" ]; then
+	if [ ! -e "${data}" ]; then
+		result FAIL "${name}" "no connection; guest: ${GUEST_OUT}"
+	elif [ "$(md5 "${data}")" = "${sum}" ]; then
 		result ok "${name}" "${TCP_BYTES} bytes"
 	else
-		result FAIL "${name}" "received $(stat -c %s "$2/tcp-to-peer.data") of ${TCP_BYTES} bytes, or different ones; guest: ${GUEST_OUT}"
+		result FAIL "${name}" "received $(stat -c %s "${data}") of ${TCP_BYTES} bytes, or different ones; guest: ${GUEST_OUT}"
 	fi
-	rm -f "$2/tcp-to-peer.data"
+	rm -f "${data}"
 }
 
 # check_tcp_from_peer() - a server in NS_PEER sends a stream to the guest
@@ -280,7 +282,7 @@ check_tcp_from_peer() {
 		result FAIL "${name}" "the peer's server did not start"
 		return 1
 	fi
-	guest_run 70 "timeout 60 nc ${3} ${PORT_FROM_PEER} -e sh -c 'md5sum > /tmp/in.md5'; cat /tmp/in.md5"
+	guest_run 40 "rm -f /tmp/in.md5; timeout 30 nc ${3} ${PORT_FROM_PEER} -e sh -c 'md5sum > /tmp/in.md5'; cat /tmp/in.md5 2>&1"
 	peer_done
 	if [ "${GUEST_OUT%% *}" = "$(md5 "${data}")" ]; then
 		result ok "${name}" "${TCP_BYTES} bytes"
@@ -299,16 +301,16 @@ check_tcp_forwarded() {
 
 	head -c "${TCP_BYTES}" /dev/urandom > "${data}"
 	listening="netstat -ltn | grep -q \":${PORT_FORWARDED} \""
-	if ! guest_run 20 "(nc -l -p ${PORT_FORWARDED} -e sh -c 'md5sum > /tmp/fwd.tmp && mv /tmp/fwd.tmp /tmp/fwd.md5' >/dev/null 2>&1 &); timeout 10 sh -c 'until ${listening}; do sleep 0.2; done'"; then
+	if ! guest_run 20 "rm -f /tmp/fwd.md5; (nc -l -p ${PORT_FORWARDED} -e sh -c 'md5sum > /tmp/fwd.tmp && mv /tmp/fwd.tmp /tmp/fwd.md5' >/dev/null 2>&1 &); timeout 10 sh -c 'until ${listening}; do sleep 0.2; done'"; then
 		result FAIL "${name}" "the guest's server did not start"
 		return 1
 	fi
-	proc_start "$2/tcp-forwarded.log" timeout 60 \
+	proc_start "$2/tcp-forwarded.log" timeout 30 \
 		ip netns exec "${NS_PEER}" busybox nc "${HOST_ADDR4}" \
 		"${PORT_FORWARDED}" -e cat "${data}"
 	PEER_PID="${STARTED_PID}"
 	peer_done
-	guest_run 30 "timeout 20 sh -c 'until [ -s /tmp/fwd.md5 ]; do sleep 0.2; done'; cat /tmp/fwd.md5"
+	guest_run 30 "timeout 20 sh -c 'until [ -s /tmp/fwd.md5 ]; do sleep 0.2; done'; cat /tmp/fwd.md5 2>&1"
 	if [ "${GUEST_OUT%% *}" = "$(md5 "${data}")" ]; then
 		result ok "${name}" "${TCP_BYTES} bytes"
 	else

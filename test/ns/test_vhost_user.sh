@@ -98,19 +98,44 @@ case_log() {
 	link_says "log check: [1-9][0-9]* pages marked, every page written is marked and no other"
 }
 
+# ip6_hex() - an IPv6 address as 32 hexadecimal digits, network order
+# $1:	address
+ip6_hex() {
+	echo "$1" | awk -F: '{
+		n = 0
+		for (i = 1; i <= NF; i++)
+			if ($i != "")
+				n++
+		out = ""
+		for (i = 1; i <= NF; i++) {
+			if ($i == "" && !done) {
+				for (j = n; j < 8; j++)
+					out = out "0000"
+				done = 1
+			} else if ($i != "") {
+				out = out substr("0000" $i, length($i) + 1)
+			}
+		}
+		print tolower(out)
+	}'
+}
+
 # case_state_addresses() - the device state carried the guest addresses
-# daemon A observed: daemon B's copy of the stream holds the guest's
-# link-local address, which only traffic from the guest can have taught
+# daemon A observed: the stream daemon B read (its --migrate-save copy)
+# checks out, and holds the guest's link-local address, which only traffic
+# from the guest can have taught, and the guest's IPv4 address
 case_state_addresses() {
-	local ll stream out
+	local ll stream hex
 
 	ll=$(guest_ll6)
 	stream=$(ls "$NS_LOGDIR"/state-b/*target*.bin 2>/dev/null | head -n 1)
 	echo "guest link-local address: $ll, stream copy: $stream"
 	[ -n "$ll" ] && [ -n "$stream" ] || return 1
-	out=$("$NS_PASST" --migrate-inspect "$stream") || return 1
-	echo "$out"
-	echo "$out" | grep -qiw -- "$ll" && echo "$out" | grep -qw -- "$NS_HOST4"
+	"$NS_PASST" --migrate-inspect "$stream" || return 1
+	grep "migrate: target: complete" "$NS_LOGDIR/passt-b.log" || return 1
+	hex=$(od -An -v -tx1 "$stream" | tr -d ' \n')
+	echo "$hex" | grep -q "$(ip6_hex "$ll")" &&
+		echo "$hex" | grep -q "$(printf '%02x' ${NS_HOST4//./ })"
 }
 
 # case_after_migration() - the guest pings through daemon B, and daemon A

@@ -248,6 +248,28 @@ TEST(frame_ipv6_fragment_is_dropped)
 	harness_close(&c);
 }
 
+TEST(frame_corrupted_packet_teaches_nothing)
+{
+	uint8_t f[400];
+	struct ctx c;
+	size_t len;
+
+	harness_ctx(&c);
+	memset(&c.ip4.addr_seen, 0, sizeof(c.ip4.addr_seen));
+	len = dhcp_discover(f);
+	memcpy(f + ETH_HDR_LEN + 12, "\xc0\x00\x02\x63", 4);
+	f[ETH_HDR_LEN + 10] = f[ETH_HDR_LEN + 11] = 0;
+	{
+		uint16_t sum = csum_plain(f + ETH_HDR_LEN, 20);
+
+		memcpy(f + ETH_HDR_LEN + 10, &sum, 2);
+	}
+	frame_input(&c, f, len);	/* UDP checksum now wrong */
+	CHECK(!c.ip4.addr_seen.s_addr);
+	replies();
+	harness_close(&c);
+}
+
 TEST(frame_guest_mac_and_addresses_are_learned)
 {
 	uint8_t f[400];
@@ -276,5 +298,27 @@ TEST(frame_short_or_unknown_ethertype_is_dropped)
 	eth_put(f, 0x0800);
 	frame_input(&c, f, ETH_HDR_LEN + 19);
 	CHECK(replies() == 0);
+	harness_close(&c);
+}
+
+TEST(frame_loopback_sources_are_not_learned_as_guest_addresses)
+{
+	uint8_t f[200], *ip = f + ETH_HDR_LEN, *l4 = ip + 40;
+	struct in6_addr lo = IN6ADDR_LOOPBACK_INIT, dst;
+	struct ctx c;
+	uint16_t sum;
+	size_t len;
+
+	harness_ctx(&c);
+	memset(&c.ip6.addr_seen, 0, sizeof(c.ip6.addr_seen));
+	len = router_solicit(f, false);
+	memcpy(ip + 8, &lo, 16);
+	memcpy(&dst, ip + 24, 16);
+	l4[2] = l4[3] = 0;
+	sum = csum_l4_ip6(&lo, &dst, IPPROTO_ICMPV6, l4, 8);
+	memcpy(l4 + 2, &sum, 2);
+	frame_input(&c, f, len);
+	CHECK(IN6_IS_ADDR_UNSPECIFIED(&c.ip6.addr_seen));
+	replies();
 	harness_close(&c);
 }

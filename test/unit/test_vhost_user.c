@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* test_vhost_user.c - the vhost-user back-end driven over a socketpair */
+
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "unit.h"
+#include "../tools/vu_fe.h"
+
+/**
+ * struct t_vu - a back-end and the front-end end of its connection
+ * @c:		execution context of the back-end
+ * @fe:		front-end
+ * @ref:	epoll reference of the back-end's end
+ */
+struct t_vu {
+	struct ctx c;
+	struct fe fe;
+	union epoll_ref ref;
+};
+
+static vu_state_done_fn t_state_done;
+static int t_state_fd = -1;
+
+/**
+ * t_state_start() - device-state start operation: keeps the fd and the
+ *		     callback, so the test decides when the transfer ends
+ * @c:		execution context
+ * @fd:		device-state fd
+ * @direction:	direction
+ * @done:	completion callback
+ *
+ * Return: 0
+ */
+static int t_state_start(struct ctx *c, int fd, int direction,
+			 vu_state_done_fn done)
+{
+	(void)c;
+	(void)direction;
+	t_state_fd = fd;
+	t_state_done = done;
+	return 0;
+}
+
+static const struct vu_device_state_ops t_ops = { .start = t_state_start };
+
+/**
+ * t_vu_init() - connect a fresh back-end to a socketpair
+ * @t:		test state
+ *
+ * Return: 0 on success
+ */
+static int t_vu_init(struct t_vu *t)
+{
+	int sv[2];
+
+	memset(t, 0, sizeof(*t));
+	t->c.epollfd = epoll_create1(0);
+	if (t->c.epollfd < 0 || socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+		return -1;
+	vu_init(&t->c, &t_ops);
+	vu_connect(&t->c, sv[0], NULL);
+	t->ref.type = EPOLL_TYPE_VHOST_CMD;
+	t->ref.fd = sv[0];
+	t->fe.name = "test";
+	t->fe.sock = sv[1];
+	return vu_ready(&t->c) ? 0 : -1;
+}
+
+/**
+ * t_vu_free() - disconnect and close
+ * @t:		test state
+ */
+static void t_vu_free(struct t_vu *t)
+{
+	vu_disconnect(&t->c);
+	close(t->fe.sock);
+	close(t->c.epollfd);
+}
+
+/**
+ * t_vu_serve() - let the back-end handle what was sent
+ * @t:		test state
+ */
+static void t_vu_serve(struct t_vu *t)
+{
+	vu_cmd_handler(&t->c, t->ref, EPOLLIN);
+}
+
+/**
+ * t_pending() - whether the back-end sent anything
+ * @t:		test state
+ *
+ * Return: true if bytes wait on the front-end's end
+ */
+static bool t_pending(struct t_vu *t)
+{
+	char b;
+
+	return recv(t->fe.sock, &b, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
+}
+
+TEST(vhost_user_offers_features_the_front_end_needs)
+{
+	struct t_vu t;
+	uint64_t f = 0;
+
+	CHECK(!t_vu_init(&t));
+	CHECK(!fe_send_msg(&t.fe, VHOST_USER_GET_FEATURES, 0, NULL, 0, NULL, 0));
+	t_vu_serve(&t);
+	CHECK(fe_recv_reply(&t.fe, VHOST_USER_GET_FEATURES, &f, sizeof(f)) == 8);
+	CHECK((f & FE_FEATURES) == FE_FEATURES);
+	CHECK(f & BIT(VHOST_F_LOG_ALL));
+	t_vu_free(&t);
+}
+
+TEST(vhost_user_ring_size_not_power_of_two_closes_connection)
+{
+	struct vu_msg_state s = { 0, 1000 };
+	struct t_vu t;
+
+	CHECK(!t_vu_init(&t));
+	CHECK(!fe_send_msg(&t.fe, VHOST_USER_SET_VRING_NUM, 0, &s, sizeof(s),
+			   NULL, 0));
+	t_vu_serve(&t);
+	CHECK(!vu_ready(&t.c));
+	t_vu_free(&t);
+}
+
+TEST(vhost_user_unknown_request_is_nacked_and_connection_kept)
+{
+	struct t_vu t;
+	uint64_t v = 0, pf = BIT(VHOST_USER_PROTOCOL_F_REPLY_ACK);
+
+	CHECK(!t_vu_init(&t));
+	CHECK(!fe_send_msg(&t.fe, VHOST_USER_SET_PROTOCOL_FEATURES, 0, &pf,
+			   sizeof(pf), NULL, 0));
+	CHECK(!fe_send_msg(&t.fe, 99, VHOST_USER_F_NEED_REPLY, NULL, 0, NULL,
+			   0));
+	t_vu_serve(&t);
+	CHECK(fe_recv_reply(&t.fe, 99, &v, sizeof(v)) == 8);
+	CHECK(v != 0);
+	CHECK(vu_ready(&t.c));
+	t_vu_free(&t);
+}
+
+TEST(vhost_user_check_device_state_waits_for_the_transfer)
+{
+	struct vu_msg_device_state ds = { VHOST_USER_STATE_DIR_LOAD, 0 };
+	uint64_t v = 0, pf = BIT(VHOST_USER_PROTOCOL_F_DEVICE_STATE);
+	struct t_vu t;
+	int p[2];
+
+	CHECK(!t_vu_init(&t));
+	CHECK(!pipe(p));
+	CHECK(!fe_send_msg(&t.fe, VHOST_USER_SET_PROTOCOL_FEATURES, 0, &pf,
+			   sizeof(pf), NULL, 0));
+	CHECK(!fe_send_msg(&t.fe, VHOST_USER_SET_DEVICE_STATE_FD, 0, &ds,
+			   sizeof(ds), &p[0], 1));
+	t_vu_serve(&t);
+	CHECK(fe_recv_reply(&t.fe, VHOST_USER_SET_DEVICE_STATE_FD, &v,
+			    sizeof(v)) == 8);
+	CHECK(v == VHOST_USER_STATE_NO_FD && t_state_done && t_state_fd >= 0);
+
+	CHECK(!fe_send_msg(&t.fe, VHOST_USER_CHECK_DEVICE_STATE, 0, NULL, 0,
+			   NULL, 0));
+	t_vu_serve(&t);
+	CHECK(!t_pending(&t));
+
+	t_state_done(&t.c, 0);
+	CHECK(fe_recv_reply(&t.fe, VHOST_USER_CHECK_DEVICE_STATE, &v,
+			    sizeof(v)) == 8);
+	CHECK(v == 0);
+	close(t_state_fd);
+	close(p[0]);
+	close(p[1]);
+	t_vu_free(&t);
+}
+
+TEST(vhost_user_unknown_state_direction_is_refused_not_fatal)
+{
+	struct vu_msg_device_state ds = { 7, 0 };
+	uint64_t v = 0, pf = BIT(VHOST_USER_PROTOCOL_F_DEVICE_STATE);
+	struct t_vu t;
+	int p[2];
+
+	CHECK(!t_vu_init(&t));
+	CHECK(!pipe(p));
+	CHECK(!fe_send_msg(&t.fe, VHOST_USER_SET_PROTOCOL_FEATURES, 0, &pf,
+			   sizeof(pf), NULL, 0));
+	CHECK(!fe_send_msg(&t.fe, VHOST_USER_SET_DEVICE_STATE_FD, 0, &ds,
+			   sizeof(ds), &p[0], 1));
+	t_vu_serve(&t);
+	CHECK(fe_recv_reply(&t.fe, VHOST_USER_SET_DEVICE_STATE_FD, &v,
+			    sizeof(v)) == 8);
+	CHECK((v & 0xff) && (v & VHOST_USER_STATE_NO_FD));
+	CHECK(vu_ready(&t.c));
+	close(p[0]);
+	close(p[1]);
+	t_vu_free(&t);
+}
