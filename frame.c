@@ -112,6 +112,10 @@ static void frame_l4_deliver(struct ctx *c, const union inany_addr *src,
 		icmp_input(c, af, src, dst, l4, l4len);
 		return;
 	}
+	if (proto == IPPROTO_TCP && tcp_input(c, af, src, dst, l4, l4len))
+		return;
+	if (proto == IPPROTO_UDP && udp_input(c, af, src, dst, l4, l4len))
+		return;
 	trace("frame: no handler for protocol %u", proto);
 }
 

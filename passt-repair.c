@@ -83,7 +83,7 @@ static void msleep(long ms)
 }
 
 /**
- * sock_connect() - connect to a UNIX socket path, once
+ * sock_connect() - connect to a UNIX socket path, once, and say so
  * @path:	socket path
  *
  * Return: connected socket, or -errno
@@ -104,6 +104,7 @@ static int sock_connect(const char *path)
 		close(fd);
 		return ret;
 	}
+	fprintf(stderr, "passt-repair: connected to %s\n", path);
 	return fd;
 }
 
@@ -171,9 +172,6 @@ static int dir_connect_existing(const char *dir)
 		    stat(path, &st) || !S_ISSOCK(st.st_mode))
 			continue;
 		fd = sock_connect(path);
-		if (fd >= 0)
-			fprintf(stderr, "passt-repair: connected to %s\n",
-				path);
 	}
 	closedir(d);
 	return fd;
@@ -196,14 +194,16 @@ static int dir_connect(const char *dir)
 		struct inotify_event align;
 	} u;
 	char path[PATH_MAX];
+	ssize_t n = 0;
 	int in, fd;
-	ssize_t n;
 
 	in = inotify_init1(IN_CLOEXEC);
 	if (in < 0 || inotify_add_watch(in, dir, IN_CREATE | IN_MOVED_TO |
 					IN_DELETE_SELF | IN_MOVE_SELF) < 0) {
 		fprintf(stderr, "passt-repair: cannot watch %s: %s\n", dir,
 			strerror(errno));
+		if (in >= 0)
+			close(in);
 		return -1;
 	}
 	fd = dir_connect_existing(dir);
@@ -225,10 +225,6 @@ static int dir_connect(const char *dir)
 			if (!ev->len || !repair_name(dir, ev->name, path))
 				continue;
 			fd = sock_connect_retry(path);
-			if (fd >= 0)
-				fprintf(stderr,
-					"passt-repair: connected to %s\n",
-					path);
 		}
 	}
 	if (fd < 0 && n < 0)
@@ -272,6 +268,38 @@ static bool fds_collect(struct msghdr *mh, int *fds, size_t *n)
 }
 
 /**
+ * batch_apply() - set TCP_REPAIR to @cmd on each fd of a message, close all
+ * @cmd:	command byte
+ * @fds:	received fds, all closed on return
+ * @n:		number of fds
+ * @valid:	whether the message's control data was well-formed
+ * @error:	errno of a failed setsockopt(), set, or left alone
+ *
+ * Return: NULL on success, or what went wrong
+ */
+static const char *batch_apply(int cmd, const int *fds, size_t n, bool valid,
+			       int *error)
+{
+	const char *what = NULL;
+	size_t i;
+
+	if (!valid)
+		what = "message without 1 to 253 socket fds";
+	else if (cmd != REPAIR_ON && cmd != REPAIR_OFF &&
+		 cmd != REPAIR_OFF_NO_WP)
+		what = "unknown command";
+	for (i = 0; i < n; i++) {
+		if (!what && setsockopt(fds[i], IPPROTO_TCP, TCP_REPAIR,
+					&cmd, sizeof(cmd))) {
+			*error = errno;
+			what = "setting TCP_REPAIR";
+		}
+		close(fds[i]);
+	}
+	return what;
+}
+
+/**
  * serve() - apply the daemon's commands until it closes the connection
  * @s:		connection to the daemon
  *
@@ -287,42 +315,35 @@ static int serve(int s)
 	int8_t cmd;
 	struct iovec iov = { .iov_base = &cmd, .iov_len = 1 };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	unsigned long served = 0;
 
 	for (;;) {
-		const char *what = NULL;
-		int value, error = 0;
-		size_t n, i;
+		const char *what;
+		int error = 0;
 		ssize_t len;
+		bool valid;
+		size_t n;
 
 		mh.msg_control = u.buf;
 		mh.msg_controllen = sizeof(u.buf);
 		len = recvmsg(s, &mh, MSG_CMSG_CLOEXEC);
-		if (len == 0)
-			return 0;
 		if (len < 0 && errno == EINTR)
 			continue;
 		if (len < 0) {
 			perror("passt-repair: receive");
 			return 1;
 		}
-
-		value = cmd;
-		if (!fds_collect(&mh, fds, &n))
-			what = "message without 1 to 253 socket fds";
-		else if (cmd != REPAIR_ON && cmd != REPAIR_OFF &&
-			 cmd != REPAIR_OFF_NO_WP)
-			what = "unknown command";
-		for (i = 0; i < n; i++) {
-			if (!what && setsockopt(fds[i], IPPROTO_TCP, TCP_REPAIR,
-						&value, sizeof(value))) {
-				error = errno;
-				what = "setting TCP_REPAIR";
-			}
-			close(fds[i]);
+		if (len == 0) {
+			fprintf(stderr, "passt-repair: passt closed the "
+				"connection after %lu messages\n", served);
+			return 0;
 		}
+
+		valid = fds_collect(&mh, fds, &n);
+		what = batch_apply(cmd, fds, n, valid, &error);
 		if (what) {
 			fprintf(stderr, "passt-repair: %s (command %d)%s%s\n",
-				what, value, error ? ": " : "",
+				what, cmd, error ? ": " : "",
 				error ? strerror(error) : "");
 			return 1;
 		}
@@ -330,6 +351,7 @@ static int serve(int s)
 			perror("passt-repair: reply");
 			return 1;
 		}
+		served++;
 	}
 }
 
@@ -360,9 +382,6 @@ int main(int argc, char **argv)
 		if (s < 0)
 			fprintf(stderr, "passt-repair: cannot connect to %s: "
 				"%s\n", path, strerror(-s));
-		else
-			fprintf(stderr, "passt-repair: connected to %s\n",
-				path);
 	}
 	if (s < 0)
 		return EXIT_FAILURE;

@@ -255,10 +255,10 @@ static uint32_t tcp_sock_space(const struct tcp_conn *conn)
 	if (getsockopt(conn->sock, SOL_SOCKET, SO_SNDBUF, &sndbuf, &sl) ||
 	    ioctl(conn->sock, SIOCOUTQ, &outq))
 		return 0;
-	/* SO_SNDBUF counts the kernel's overhead too: half goes to data */
-	if (outq >= sndbuf / 2)
+	/* The buffer grows with the peer's congestion window (autotuning) */
+	if (outq >= sndbuf)
 		return 0;
-	return MIN((uint32_t)(sndbuf / 2 - outq), TCP_WND_MAX);
+	return MIN((uint32_t)(sndbuf - outq), TCP_WND_MAX);
 }
 
 /**
@@ -276,8 +276,8 @@ static uint16_t tcp_wnd_field(const struct ctx *c, struct tcp_conn *conn,
 		       tcp_sock_space(conn) : 65535;
 	uint32_t field;
 
-	/* Avoid silly windows: less than a segment is no window at all */
-	if (wnd < tcp_mss_local(c, conn) && wnd < 65535)
+	/* Avoid silly windows: a sliver of a window is no window at all */
+	if (wnd < MIN((uint32_t)tcp_mss_local(c, conn), 4096U))
 		wnd = 0;
 	if (syn)
 		field = MIN(wnd, 65535);
@@ -289,6 +289,56 @@ static uint16_t tcp_wnd_field(const struct ctx *c, struct tcp_conn *conn,
 	conn->wnd_to_tap = syn || !(conn->flags & TCP_F_WS) ?
 			   field : field << conn->ws_to_tap;
 	return (uint16_t)field;
+}
+
+/**
+ * tcp_epoll_ref() - epoll reference of a connection's socket
+ * @conn:	connection
+ *
+ * Return: reference
+ */
+static union epoll_ref tcp_epoll_ref(const struct tcp_conn *conn)
+{
+	union epoll_ref ref = {
+		.type = EPOLL_TYPE_TCP,
+		.fd = conn->sock,
+		.index = flow_idx((const union flow *)conn),
+	};
+
+	return ref;
+}
+
+/**
+ * tcp_epoll_events() - epoll events a connection's socket waits for
+ * @conn:	connection
+ *
+ * Return: event mask, edge-triggered: a socket whose data waits for the
+ *	   guest's window does not wake the loop again and again
+ */
+static uint32_t tcp_epoll_events(const struct tcp_conn *conn)
+{
+	if (conn->flags & TCP_F_CONNECTING)
+		return EPOLLOUT | EPOLLET;
+	return EPOLLIN | EPOLLRDHUP | EPOLLET |
+	       ((conn->flags & TCP_F_WANT_OUT) ? EPOLLOUT : 0);
+}
+
+/**
+ * tcp_want_out() - wait, or stop waiting, for room in the send buffer
+ * @c:		execution context
+ * @conn:	connection
+ * @on:		whether to wait for EPOLLOUT
+ */
+static void tcp_want_out(const struct ctx *c, struct tcp_conn *conn, bool on)
+{
+	if (!!(conn->flags & TCP_F_WANT_OUT) == on)
+		return;
+	if (on)
+		conn->flags |= TCP_F_WANT_OUT;
+	else
+		conn->flags &= ~TCP_F_WANT_OUT;
+	epoll_mod_ref(c, conn->sock, tcp_epoll_events(conn),
+		      tcp_epoll_ref(conn));
 }
 
 /**
@@ -363,6 +413,9 @@ static int tcp_segment_send(const struct ctx *c, struct tcp_conn *conn,
 
 	if (flags & TCP_ACK)
 		conn->seq_ack_to_tap = conn->seq_from_tap;
+	if (!conn->wnd_to_tap && !(flags & TCP_RST) &&
+	    !(conn->flags & TCP_F_CONNECTING))
+		tcp_want_out(c, conn, true);	/* window update once room */
 	return fwd_send_to_guest(c, &conn->f.tap, IPPROTO_TCP, th, hlen + len);
 }
 
@@ -423,56 +476,6 @@ static void tcp_rst_reply(const struct ctx *c, const struct flowside *tap,
 	th[12] = (TCP_HDR_LEN / 4) << 4;
 	th[13] = flags;
 	fwd_send_to_guest(c, tap, IPPROTO_TCP, th, sizeof(th));
-}
-
-/**
- * tcp_epoll_events() - epoll events a connection's socket waits for
- * @conn:	connection
- *
- * Return: event mask, edge-triggered: a socket whose data waits for the
- *	   guest's window does not wake the loop again and again
- */
-static uint32_t tcp_epoll_events(const struct tcp_conn *conn)
-{
-	if (conn->flags & TCP_F_CONNECTING)
-		return EPOLLOUT | EPOLLET;
-	return EPOLLIN | EPOLLRDHUP | EPOLLET |
-	       ((conn->flags & TCP_F_WANT_OUT) ? EPOLLOUT : 0);
-}
-
-/**
- * tcp_epoll_ref() - epoll reference of a connection's socket
- * @conn:	connection
- *
- * Return: reference
- */
-static union epoll_ref tcp_epoll_ref(const struct tcp_conn *conn)
-{
-	union epoll_ref ref = {
-		.type = EPOLL_TYPE_TCP,
-		.fd = conn->sock,
-		.index = flow_idx((const union flow *)conn),
-	};
-
-	return ref;
-}
-
-/**
- * tcp_want_out() - wait, or stop waiting, for room in the send buffer
- * @c:		execution context
- * @conn:	connection
- * @on:		whether to wait for EPOLLOUT
- */
-static void tcp_want_out(const struct ctx *c, struct tcp_conn *conn, bool on)
-{
-	if (!!(conn->flags & TCP_F_WANT_OUT) == on)
-		return;
-	if (on)
-		conn->flags |= TCP_F_WANT_OUT;
-	else
-		conn->flags &= ~TCP_F_WANT_OUT;
-	epoll_mod_ref(c, conn->sock, tcp_epoll_events(conn),
-		      tcp_epoll_ref(conn));
 }
 
 /**
@@ -858,8 +861,12 @@ static int tcp_data_from_tap(const struct ctx *c, struct tcp_conn *conn,
 	size_t n;
 	ssize_t sent = 0;
 
-	if (!seg->len && !fin)
+	if (!seg->len && !fin) {
+		/* A window probe or keepalive: say where we are */
+		if (SEQ_LT(seg->seq, conn->seq_from_tap))
+			tcp_send_ack(c, conn);
 		return 0;
+	}
 
 	if (SEQ_GT(seg->seq, conn->seq_from_tap)) {
 		trace("tcp: flow %u: out of order segment %u, expected %u",
@@ -898,8 +905,6 @@ static int tcp_data_from_tap(const struct ctx *c, struct tcp_conn *conn,
 		conn->flags |= TCP_F_FIN_FROM_TAP;
 	}
 	tcp_send_ack(c, conn);
-	if (!conn->wnd_to_tap)
-		tcp_want_out(c, conn, true);
 	return 0;
 }
 
@@ -1143,6 +1148,7 @@ static bool tcp_handshake_from_tap(const struct ctx *c, struct tcp_conn *conn,
 		}
 		tcp_opts_agree(c, conn, seg);
 		conn->seq_from_tap = seg->seq + 1;
+		conn->seq_ack_from_tap = seg->ack;
 		conn->flags |= TCP_F_ESTABLISHED;
 		tcp_send_ack(c, conn);
 		tcp_timer_update(conn, true);
@@ -1313,8 +1319,6 @@ void tcp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 	if ((events & EPOLLOUT) && (conn->flags & TCP_F_WANT_OUT)) {
 		tcp_want_out(c, conn, false);
 		tcp_send_ack(c, conn);
-		if (!conn->wnd_to_tap)
-			tcp_want_out(c, conn, true);
 	}
 	tcp_conn_check_close(c, conn);
 }

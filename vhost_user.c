@@ -749,6 +749,7 @@ static struct vu_queue *vu_vring_fd_get(struct vu_msg *m, int *fd)
 	bool nofd = v & VHOST_USER_VRING_NOFD;
 	const char *name = vu_request_name(m->hdr.request);
 
+	*fd = -1;
 	if (v & ~(uint64_t)(VHOST_USER_VRING_IDX_MASK | VHOST_USER_VRING_NOFD)) {
 		err("vhost-user: %s: unknown bits in 0x%llx", name,
 		    (unsigned long long)v);

@@ -4,6 +4,7 @@
 #
 # Each stage prints its own cases and ends with "NAME: N passed, N failed,
 # N skipped". A stage that ends without such a line counts as one failure.
+# RUN_E2E=1 adds the QEMU end-to-end tests of test/e2e (test/check sets it).
 
 set -u
 cd "$(dirname "$0")/.."
@@ -46,6 +47,11 @@ for t in test/cli/test_*.sh test/ns/test_*.sh; do
 	[ -x "$t" ] || continue
 	run_stage "$(basename "$t" .sh)" "$t"
 done
+
+# Real QEMU guests (make e2e): slow under TCG, so only when asked, as CI does
+if [ "${RUN_E2E:-0}" = 1 ]; then
+	run_stage e2e test/e2e/run.sh
+fi
 
 rm -rf "$log_dir"
 echo "$total_pass passed, $total_fail failed, $total_skip skipped"

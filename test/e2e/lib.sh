@@ -15,17 +15,21 @@ E2E_PIDS=()
 # result() - print one check's result line and count it
 # $1:	ok, FAIL or skip
 # $2:	name of the check
-# $3:	detail (optional): why it was skipped, what failed, a figure
+# $3:	detail (optional): why it was skipped, what failed, a figure; its
+#	line breaks are printed as "; "
 result() {
+	local detail="${3:-}"
+
+	detail="${detail//$'\n'/; }"
 	case "$1" in
 	ok)	E2E_PASSED=$((E2E_PASSED + 1)) ;;
 	FAIL)	E2E_FAILED=$((E2E_FAILED + 1)) ;;
 	skip)	E2E_SKIPPED=$((E2E_SKIPPED + 1)) ;;
 	esac
 	if [ "$1" = skip ]; then
-		echo "skip: $2${3:+: $3}"
+		echo "skip: $2${detail:+: ${detail}}"
 	else
-		echo "$1 $2${3:+: $3}"
+		echo "$1 $2${detail:+: ${detail}}"
 	fi
 }
 

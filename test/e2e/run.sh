@@ -8,7 +8,9 @@
 # Installs what it needs (setup.sh), builds the guest's initramfs, creates two
 # network namespaces, and for each transport boots the guest under QEMU (TCG)
 # in the "host" namespace with the daemon as its NIC, then checks from inside
-# the guest: DHCP, ping to the gateway, IPv6 address and ping6 to the gateway.
+# the guest: DHCP, ping to the gateway, IPv6 address, ping6 to the gateway,
+# TCP streams to and from a server in the "peer" namespace and through a port
+# the daemon forwards.
 #
 # Environment:
 #   E2E_TRANSPORTS	transports to run (default "none stream vhost-user");
@@ -232,7 +234,7 @@ peer_server() {
 	local log="$1" port="$2"
 
 	shift 2
-	proc_start "${log}" timeout 40 ip netns exec "${NS_PEER}" \
+	proc_start "${log}" timeout 30 ip netns exec "${NS_PEER}" \
 		busybox nc -l -p "${port}" -e "$@"
 	PEER_PID="${STARTED_PID}"
 	wait_for 5 "${PEER_PID}" port_listening "${NS_PEER}" "${port}"
@@ -256,7 +258,7 @@ check_tcp_to_peer() {
 		result FAIL "${name}" "the peer's server did not start"
 		return 1
 	fi
-	guest_run 40 "head -c ${TCP_BYTES} /dev/urandom > /tmp/out && timeout 30 nc ${3} ${PORT_TO_PEER} -e cat /tmp/out && md5sum < /tmp/out"
+	guest_run 30 "head -c ${TCP_BYTES} /dev/urandom > /tmp/out && timeout 20 nc ${3} ${PORT_TO_PEER} -e cat /tmp/out && md5sum < /tmp/out"
 	sum="${GUEST_OUT%% *}"
 	peer_done
 	if [ ! -e "${data}" ]; then
@@ -282,7 +284,7 @@ check_tcp_from_peer() {
 		result FAIL "${name}" "the peer's server did not start"
 		return 1
 	fi
-	guest_run 40 "rm -f /tmp/in.md5; timeout 30 nc ${3} ${PORT_FROM_PEER} -e sh -c 'md5sum > /tmp/in.md5'; cat /tmp/in.md5 2>&1"
+	guest_run 30 "rm -f /tmp/in.md5; timeout 20 nc ${3} ${PORT_FROM_PEER} -e sh -c 'md5sum > /tmp/in.md5'; cat /tmp/in.md5 2>&1"
 	peer_done
 	if [ "${GUEST_OUT%% *}" = "$(md5 "${data}")" ]; then
 		result ok "${name}" "${TCP_BYTES} bytes"
@@ -305,12 +307,12 @@ check_tcp_forwarded() {
 		result FAIL "${name}" "the guest's server did not start"
 		return 1
 	fi
-	proc_start "$2/tcp-forwarded.log" timeout 30 \
+	proc_start "$2/tcp-forwarded.log" timeout 20 \
 		ip netns exec "${NS_PEER}" busybox nc "${HOST_ADDR4}" \
 		"${PORT_FORWARDED}" -e cat "${data}"
 	PEER_PID="${STARTED_PID}"
 	peer_done
-	guest_run 30 "timeout 20 sh -c 'until [ -s /tmp/fwd.md5 ]; do sleep 0.2; done'; cat /tmp/fwd.md5 2>&1"
+	guest_run 20 "timeout 10 sh -c 'until [ -s /tmp/fwd.md5 ]; do sleep 0.2; done'; cat /tmp/fwd.md5 2>&1"
 	if [ "${GUEST_OUT%% *}" = "$(md5 "${data}")" ]; then
 		result ok "${name}" "${TCP_BYTES} bytes"
 	else

@@ -26,6 +26,7 @@ FWD_TCP_GUEST=8080
 FWD_UDP_HOST=10053		# -u 10053:8053
 FWD_UDP_GUEST=8053
 DNS_ANSWER=198.51.100.7
+DNS_FORWARD=198.51.100.53	# --dns-forward: the guest's resolver address
 export FLOW_PEER_TIMEOUT=${FLOW_PEER_TIMEOUT:-120}
 
 # port_listening() - a server we started listens on a port in a namespace
@@ -170,14 +171,13 @@ gateway_is_host() {
 
 	if [ "$1" = 6 ]; then
 		lo=::1
-		gw=$(ns_exec guest ip -6 route show default |
-		     awk '$2 == "via" { print $3; exit }')
-		[ -n "$gw" ] || { echo "guest has no IPv6 default route"; return 1; }
+		gw=$NS_GW6
 	fi
 	in=$(data_file 1)
 	server_start host t 5006 losink tcp-sink "$lo" 5006 "$out" || return 1
 	reply=$(guest_run tcp-send "$gw" 5006 "$in") || return 1
 	server_wait "$SERVER_PID" losink || return 1
+	echo "reply: $reply"
 	[ "$reply" = "got 1048576" ] && same_file "$in" "$out"
 }
 
@@ -194,6 +194,7 @@ inbound_tcp() {
 	reply=$(ns_exec peer timeout 60 "$FP" tcp-send "$2" "$FWD_TCP_HOST" \
 		"$in") || return 1
 	server_wait "$SERVER_PID" gsink || return 1
+	echo "reply: $reply"
 	[ "$reply" = "got 4194304" ] && same_file "$in" "$out"
 }
 
@@ -224,15 +225,16 @@ inbound_udp() {
 	return $rc
 }
 
-# dns_query() - the guest asks the gateway (the advertised resolver), the
-# daemon forwards to the host's resolver in "peer", the answer comes back
+# dns_query() - the guest asks the forwarded resolver address (--dns-forward),
+# the daemon sends the query to the host's resolver (--dns-host) in "peer",
+# the answer comes back
 dns_query() {
 	local out rc
 
 	server_start peer u 53 dns dns-serve "$NS_DNS4" 53 "$DNS_ANSWER" ||
 		return 1
 	out=$(ns_exec guest timeout 20 "$NS_BUSYBOX" nslookup \
-	      test.example.org "$NS_GW4" 2>&1)
+	      test.example.org "$DNS_FORWARD" 2>&1)
 	rc=$?
 	ns_stop "$SERVER_PID"
 	echo "$out"
@@ -256,8 +258,9 @@ start() {
 	NS_LOGDIR=${NS_LOGDIR// /_}
 	mkdir -p "$NS_LOGDIR"
 	ns_layout_standard
-	NS_DAEMON_ARGS="-d -t $FWD_TCP_HOST:$FWD_TCP_GUEST -u $FWD_UDP_HOST:$FWD_UDP_GUEST" \
-		ns_start_daemon "$transport" || return 1
+	NS_DAEMON_ARGS="-d" ns_start_daemon "$transport" \
+		-t "$FWD_TCP_HOST:$FWD_TCP_GUEST" -u "$FWD_UDP_HOST:$FWD_UDP_GUEST" \
+		--dns-forward "$DNS_FORWARD" --dns-host "$NS_DNS4" || return 1
 	ns_start_link "$transport" "$@" || return 1
 	ip -n "$(ns_name guest)" link set "$NS_TAP" up || return 1
 	ns_guest_dhcp4 || return 1
@@ -293,7 +296,7 @@ run_transport() {
 		"UDP echo through the daemon"
 		"UDP IPv6 echo through the daemon"
 		"UDP inbound -u 10053:8053, echo comes back"
-		"UDP DNS query to the gateway is forwarded"
+		"UDP DNS query to --dns-forward reaches --dns-host"
 		"loss: link with 5% frame loss both ways starts"
 		"loss: TCP $LOSS_MB MB guest to host, byte-exact"
 		"loss: TCP $LOSS_MB MB host to guest, byte-exact"

@@ -195,6 +195,18 @@ REPAIR_CASE(repair_without_helper_fails_and_leaves_sockets_alone, false)
 	CHECK(tcp_repair_count(f->pairs.client, 3, 0) == 3);
 }
 
+REPAIR_CASE(repair_without_privilege_or_socket_fails, false)
+{
+	/* The stream transport: no repair socket, so no helper either */
+	f->c.vhost_user = false;
+	repair_init(&f->c);
+	CHECK(!repair_available(&f->c));
+	CHECK(access(f->c.repair_path, F_OK));
+	CHECK(!tcp_pairs_open(&f->pairs, 1));
+	CHECK(repair_set(&f->c, f->pairs.client, 1, REPAIR_ON) == -ENOTCONN);
+	CHECK(tcp_repair_count(f->pairs.client, 1, 0) == 1);
+}
+
 REPAIR_CASE(repair_bad_command_is_refused, true)
 {
 	repair_init(&f->c);

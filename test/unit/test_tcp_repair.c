@@ -1,0 +1,650 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* test_tcp_repair.c - dump a real loopback TCP connection and restore it
+ *
+ * Each case connects two sockets over loopback: end "a" is migrated, end
+ * "b" is its peer and stays. Both write a known byte stream; "a" is frozen
+ * (TCP_REPAIR), dumped with its queues, closed in repair mode (nothing goes
+ * out), and recreated from the dump in a new socket. The peer must then
+ * see one continuous, byte-exact stream in both directions, and no error
+ * (an RST would show as ECONNRESET). Needs CAP_NET_ADMIN: skipped without.
+ */
+
+#include <errno.h>
+#include <linux/sockios.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "inany.h"
+#include "tcp_repair.h"
+#include "unit.h"
+#include "util.h"
+
+/* Rounds of a bounded wait, and the wait of each, for data to move */
+#define PUMP_ROUNDS	2000
+#define PUMP_WAIT_MS	10
+
+/* Bytes the peer writes before migration, left unread in a's queue */
+#define PEER_QUEUED	50000
+
+/* Bytes each side writes after migration */
+#define AFTER_BYTES	300000
+
+#define STREAM_A	0x5a	/* seed of what a sends */
+#define STREAM_B	0xb5	/* seed of what b sends */
+
+/**
+ * struct side - one end of a test connection and its progress
+ * @fd:		socket
+ * @sent:	bytes of its stream written
+ * @recvd:	bytes of the other stream read, all checked
+ * @eof:	end of stream read
+ * @seed:	seed of the stream it writes
+ */
+struct side {
+	int fd;
+	size_t sent;
+	size_t recvd;
+	bool eof;
+	uint8_t seed;
+};
+
+/**
+ * REQUIRE() - in a helper returning bool: fail the case and return false
+ */
+#define REQUIRE(cond)							\
+	do {								\
+		if (!(cond)) {						\
+			unit_fail(__FILE__, __LINE__, #cond);		\
+			return false;					\
+		}							\
+	} while (0)
+
+/**
+ * stream_byte() - byte at a position of a test stream
+ * @seed:	stream
+ * @pos:	position
+ *
+ * Return: the byte: positions differ within any 16 MiB, streams differ
+ */
+static uint8_t stream_byte(uint8_t seed, size_t pos)
+{
+	return (uint8_t)((pos * 2654435761U) >> 24) ^ (uint8_t)(pos >> 8) ^ seed;
+}
+
+/**
+ * stream_fill() - fill a buffer with a test stream from a position
+ * @seed:	stream
+ * @pos:	first position
+ * @buf:	buffer
+ * @len:	its length
+ */
+static void stream_fill(uint8_t seed, size_t pos, uint8_t *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		buf[i] = stream_byte(seed, pos + i);
+}
+
+/**
+ * stream_match() - whether a buffer holds a test stream from a position
+ * @seed:	stream
+ * @pos:	first position
+ * @buf:	buffer
+ * @len:	its length
+ *
+ * Return: true if every byte matches
+ */
+static bool stream_match(uint8_t seed, size_t pos, const uint8_t *buf,
+			 size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (buf[i] != stream_byte(seed, pos + i))
+			return false;
+	return true;
+}
+
+/**
+ * side_write() - write a side's stream until @until bytes or a full socket
+ * @s:		side
+ * @until:	total bytes of its stream to reach
+ *
+ * Return: false on an error other than a full socket
+ */
+static bool side_write(struct side *s, size_t until)
+{
+	uint8_t buf[16384];
+
+	while (s->sent < until) {
+		size_t len = MIN(sizeof(buf), until - s->sent);
+		ssize_t n;
+
+		stream_fill(s->seed, s->sent, buf, len);
+		n = send(s->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n < 0)
+			return errno == EAGAIN;
+		s->sent += (size_t)n;
+	}
+	return true;
+}
+
+/**
+ * side_read() - read what is there of the other side's stream, checking it
+ * @s:		side
+ * @seed:	seed of the other side's stream
+ *
+ * Return: false on a mismatch or an error (an RST gives ECONNRESET)
+ */
+static bool side_read(struct side *s, uint8_t seed)
+{
+	uint8_t buf[16384];
+
+	for (;;) {
+		ssize_t n = recv(s->fd, buf, sizeof(buf), MSG_DONTWAIT);
+
+		if (n < 0)
+			return errno == EAGAIN;
+		if (!n) {
+			s->eof = true;
+			return true;
+		}
+		if (!stream_match(seed, s->recvd, buf, (size_t)n))
+			return false;
+		s->recvd += (size_t)n;
+	}
+}
+
+/**
+ * pump() - move both streams until each side read @a_want and @b_want
+ * @a:		migrated side
+ * @b:		peer side
+ * @a_want:	bytes of b's stream a must have read
+ * @b_want:	bytes of a's stream b must have read
+ *
+ * Writes stop at what the other side wants. Bounded wait.
+ *
+ * Return: true when both have read what they want, no error seen
+ */
+static bool pump(struct side *a, struct side *b, size_t a_want,
+		 size_t b_want)
+{
+	int i;
+
+	for (i = 0; i < PUMP_ROUNDS; i++) {
+		struct pollfd p[2] = { { a->fd, POLLIN, 0 },
+				       { b->fd, POLLIN, 0 } };
+
+		REQUIRE(side_write(a, b_want) && side_write(b, a_want));
+		REQUIRE(side_read(a, b->seed) && side_read(b, a->seed));
+		if (a->recvd >= a_want && b->recvd >= b_want)
+			break;
+		poll(p, 2, PUMP_WAIT_MS);
+	}
+	REQUIRE(a->recvd == a_want && b->recvd == b_want);
+	return true;
+}
+
+/**
+ * pair_open() - a connected pair of TCP sockets over loopback
+ * @af:		AF_INET or AF_INET6
+ * @a:		set up: the client end, to be migrated
+ * @b:		set up: the accepted end, its peer
+ *
+ * Return: true on success
+ */
+static bool pair_open(int af, struct side *a, struct side *b)
+{
+	union sockaddr_inany sa;
+	union inany_addr lo;
+	socklen_t sl;
+	int l;
+
+	inany_loopback(&lo, af);
+	sl = inany_to_sockaddr(&sa, &lo, 0);
+	l = socket(af, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	REQUIRE(l >= 0);
+	if (bind(l, &sa.sa, sl) || listen(l, 1) ||
+	    getsockname(l, &sa.sa, &sl)) {
+		close(l);
+		REQUIRE(false);
+	}
+	*a = (struct side){ .fd = socket(af, SOCK_STREAM | SOCK_CLOEXEC, 0),
+			    .seed = STREAM_A };
+	*b = (struct side){ .fd = -1, .seed = STREAM_B };
+	if (a->fd >= 0 && !connect(a->fd, &sa.sa, sl))
+		b->fd = accept4(l, NULL, NULL, SOCK_CLOEXEC);
+	close(l);
+	REQUIRE(a->fd >= 0 && b->fd >= 0);
+	return true;
+}
+
+/**
+ * pair_close() - close both ends, whatever happened
+ * @a:		one side
+ * @b:		the other
+ */
+static void pair_close(struct side *a, struct side *b)
+{
+	if (a->fd >= 0)
+		close(a->fd);
+	if (b->fd >= 0)
+		close(b->fd);
+	a->fd = b->fd = -1;
+}
+
+/**
+ * repair() - switch repair mode on a socket
+ * @fd:		socket
+ * @on:		TCP_REPAIR_ON, TCP_REPAIR_OFF or TCP_REPAIR_OFF_NO_WP
+ *
+ * Return: 0, or -errno
+ */
+static int repair(int fd, int on)
+{
+	return setsockopt(fd, IPPROTO_TCP, TCP_REPAIR, &on, sizeof(on)) ?
+	       -errno : 0;
+}
+
+/**
+ * fill_queues() - leave data queued both ways: b's stream unread in a's
+ *		   receive queue, a's stream in a's send queue with a part
+ *		   never sent, because b's receive buffer is full
+ * @a:		migrated side
+ * @b:		peer
+ *
+ * Return: true on success
+ */
+static bool fill_queues(struct side *a, struct side *b)
+{
+	int i, unsent = 0;
+
+	REQUIRE(side_write(b, PEER_QUEUED));
+	REQUIRE(b->sent == PEER_QUEUED);
+	for (i = 0; i < PUMP_ROUNDS && !unsent; i++) {
+		REQUIRE(side_write(a, a->sent + (1 << 20)));
+		REQUIRE(!ioctl(a->fd, SIOCOUTQNSD, &unsent));
+		if (!unsent)
+			poll(NULL, 0, PUMP_WAIT_MS);
+	}
+	REQUIRE(unsent > 0);
+	return true;
+}
+
+/**
+ * struct dump - what migration carries of a: state and queue bytes
+ * @st:		kernel state
+ * @rq:		receive queue bytes
+ * @sq:		send queue bytes
+ */
+struct dump {
+	struct tcp_repair_state st;
+	uint8_t *rq;
+	uint8_t *sq;
+};
+
+/**
+ * freeze_dump_close() - freeze a, dump it, close it silently
+ * @a:		migrated side: its fd is closed
+ * @d:		dump, queue buffers allocated (caller frees)
+ *
+ * Return: true on success
+ */
+static bool freeze_dump_close(struct side *a, struct dump *d)
+{
+	REQUIRE(!repair(a->fd, TCP_REPAIR_ON));
+	REQUIRE(!tcp_repair_dump(a->fd, &d->st));
+	REQUIRE(!tcp_repair_state_check(&d->st));
+	d->rq = malloc(d->st.rcvq + 1);
+	d->sq = malloc(d->st.sndq + 1);
+	REQUIRE(d->rq && d->sq);
+	REQUIRE(tcp_repair_peek(a->fd, TCP_REPAIR_RECV_QUEUE, d->rq,
+				d->st.rcvq) == (ssize_t)d->st.rcvq);
+	REQUIRE(tcp_repair_peek(a->fd, TCP_REPAIR_SEND_QUEUE, d->sq,
+				d->st.sndq) == (ssize_t)d->st.sndq);
+	/* In repair mode, close sends neither FIN nor RST */
+	close(a->fd);
+	a->fd = -1;
+	return true;
+}
+
+/**
+ * dump_check_queues() - the dumped queues are exactly the unread streams
+ * @d:		dump
+ * @a:		migrated side, as it was
+ * @b:		peer
+ *
+ * Return: true if a's receive queue is what b sent and a did not read,
+ *	   and a's send queue is the tail of what a sent, the part b did not
+ *	   receive never sent
+ */
+static bool dump_check_queues(const struct dump *d, const struct side *a,
+			      const struct side *b)
+{
+	int b_unread = 0;
+
+	REQUIRE(!ioctl(b->fd, SIOCINQ, &b_unread));
+	REQUIRE(d->st.rcvq == b->sent - a->recvd);
+	REQUIRE(stream_match(b->seed, a->recvd, d->rq, d->st.rcvq));
+	/* Every byte sent reached b; b may not have acknowledged them all */
+	REQUIRE(a->sent - d->st.notsent == b->recvd + (size_t)b_unread);
+	REQUIRE(d->st.sndq >= d->st.notsent);
+	REQUIRE(stream_match(a->seed, a->sent - d->st.sndq, d->sq,
+			     d->st.sndq));
+	return true;
+}
+
+/**
+ * restore_redump() - while still in repair mode, dump the restored socket:
+ *		      it must be the same connection
+ * @s:		restored socket, in repair mode, settled
+ * @d:		original dump
+ * @written:	send queue bytes written in repair mode
+ *
+ * This also dumps a send queue holding sent, unacknowledged data: what the
+ * restored socket believes of the bytes written in repair mode.
+ *
+ * Return: true if sequences, queues, options and windows match
+ */
+static bool restore_redump(int s, const struct dump *d, size_t written)
+{
+	const struct tcp_repair_state *o = &d->st;
+	struct tcp_repair_state r;
+
+	REQUIRE(!tcp_repair_dump(s, &r));
+	REQUIRE(inany_equal(&r.local, &o->local) && r.lport == o->lport);
+	REQUIRE(inany_equal(&r.remote, &o->remote) && r.rport == o->rport);
+	REQUIRE(r.snd_seq == o->snd_seq && r.sndq == written && !r.notsent);
+	REQUIRE(r.rcv_seq == o->rcv_seq && r.rcvq == o->rcvq);
+	REQUIRE(r.mss == o->mss && r.snd_wscale == o->snd_wscale &&
+		r.rcv_wscale == o->rcv_wscale);
+	REQUIRE((r.flags & (TCP_REPAIR_F_SACK | TCP_REPAIR_F_TS |
+			    TCP_REPAIR_F_WS)) ==
+		(o->flags & (TCP_REPAIR_F_SACK | TCP_REPAIR_F_TS |
+			     TCP_REPAIR_F_WS)));
+	REQUIRE(r.snd_wnd == o->snd_wnd && r.rcv_wnd == o->rcv_wnd);
+	/* The clock went on between dump and restore, never back */
+	REQUIRE(!(o->flags & TCP_REPAIR_F_TS) ||
+		r.timestamp - o->timestamp < 60000);
+	return true;
+}
+
+/**
+ * restore_resume() - recreate a from a dump: a new socket takes its place
+ * @a:		migrated side: gets the new socket
+ * @b:		peer: read while the unsent bytes go out
+ * @d:		dump
+ *
+ * Return: true on success
+ */
+static bool restore_resume(struct side *a, struct side *b,
+			   const struct dump *d)
+{
+	const struct tcp_repair_state *st = &d->st;
+	size_t sent = st->sndq - st->notsent, done;
+	ssize_t n;
+	int s, i;
+
+	s = tcp_repair_socket(st);
+	REQUIRE(s >= 0);
+	a->fd = s;
+	REQUIRE(!repair(s, TCP_REPAIR_ON));
+	REQUIRE(!tcp_repair_connect(s, st));
+	REQUIRE(tcp_repair_write(s, TCP_REPAIR_RECV_QUEUE, d->rq, st->rcvq) ==
+		(ssize_t)st->rcvq);
+	n = tcp_repair_write(s, TCP_REPAIR_SEND_QUEUE, d->sq, sent);
+	REQUIRE(n >= 0);
+	done = (size_t)n;
+	REQUIRE(!tcp_repair_settle(s, st));
+	REQUIRE(restore_redump(s, d, done));
+	REQUIRE(!repair(s, TCP_REPAIR_OFF));
+
+	for (i = 0; i < PUMP_ROUNDS && done < st->sndq; i++) {
+		n = tcp_repair_resume(s, d->sq + done, st->sndq - done);
+		REQUIRE(n >= 0);
+		done += (size_t)n;
+		REQUIRE(side_read(b, a->seed));
+		poll(NULL, 0, done < st->sndq ? 1 : 0);
+	}
+	REQUIRE(done == st->sndq);
+	REQUIRE(!tcp_repair_shutdown(s, st));
+	return true;
+}
+
+/**
+ * migrate_a() - freeze, dump, close, restore a; check the dump on the way
+ * @a:		migrated side
+ * @b:		peer
+ * @d:		dump, queue buffers allocated (caller frees)
+ *
+ * Return: true on success
+ */
+static bool migrate_a(struct side *a, struct side *b, struct dump *d)
+{
+	struct side before = *a;
+
+	REQUIRE(freeze_dump_close(a, d));
+	REQUIRE(dump_check_queues(d, &before, b));
+	return restore_resume(a, b, d);
+}
+
+/**
+ * no_error() - neither socket has a pending error (an RST leaves one)
+ * @a:		one side
+ * @b:		the other
+ *
+ * Return: true if both have none
+ */
+static bool no_error(const struct side *a, const struct side *b)
+{
+	socklen_t sl = sizeof(int);
+	int ea = -1, eb = -1;
+
+	REQUIRE(!getsockopt(a->fd, SOL_SOCKET, SO_ERROR, &ea, &sl));
+	sl = sizeof(int);
+	REQUIRE(!getsockopt(b->fd, SOL_SOCKET, SO_ERROR, &eb, &sl));
+	REQUIRE(!ea && !eb);
+	return true;
+}
+
+/**
+ * both_queues() - queued data both ways, part never sent, survives
+ * @af:		AF_INET or AF_INET6
+ *
+ * Return: true if both streams continue byte-exact after migration
+ */
+static bool both_queues(int af)
+{
+	struct dump d = { 0 };
+	struct side a, b;
+	bool ok;
+
+	if (!pair_open(af, &a, &b))
+		return false;
+	ok = fill_queues(&a, &b) && migrate_a(&a, &b, &d);
+	ok = ok && !(d.st.flags & (TCP_REPAIR_F_FIN_QUEUED |
+				   TCP_REPAIR_F_FIN_RCVD));
+	ok = ok && d.st.notsent > 0 && d.st.rcvq == PEER_QUEUED;
+	ok = ok && pump(&a, &b, PEER_QUEUED + AFTER_BYTES,
+			a.sent + AFTER_BYTES);
+	ok = ok && no_error(&a, &b) && !a.eof && !b.eof;
+	free(d.rq);
+	free(d.sq);
+	pair_close(&a, &b);
+	return ok;
+}
+
+/**
+ * repair_privileged() - whether this process may use TCP_REPAIR
+ *
+ * Return: true if it may
+ */
+static bool repair_privileged(void)
+{
+	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), rc;
+
+	if (s < 0)
+		return false;
+	rc = repair(s, TCP_REPAIR_ON);
+	close(s);
+	return !rc;
+}
+
+TEST(tcp_repair_ipv4_both_queues_and_unsent_data_continue_byte_exact)
+{
+	if (!repair_privileged()) {
+		unit_skip("TCP_REPAIR needs CAP_NET_ADMIN");
+		return;
+	}
+	CHECK(both_queues(AF_INET));
+}
+
+TEST(tcp_repair_ipv6_both_queues_and_unsent_data_continue_byte_exact)
+{
+	if (!repair_privileged()) {
+		unit_skip("TCP_REPAIR needs CAP_NET_ADMIN");
+		return;
+	}
+	CHECK(both_queues(AF_INET6));
+}
+
+/**
+ * wait_state() - wait, bounded, for a socket to reach a TCP state
+ * @fd:		socket
+ * @state:	TCP_FIN_WAIT2, TCP_CLOSE_WAIT, ...
+ *
+ * Return: true once it is there
+ */
+static bool wait_state(int fd, int state)
+{
+	int i;
+
+	for (i = 0; i < PUMP_ROUNDS; i++) {
+		struct tcp_info ti;
+		socklen_t sl = sizeof(ti);
+
+		REQUIRE(!getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &sl));
+		if (ti.tcpi_state == state)
+			return true;
+		poll(NULL, 0, PUMP_WAIT_MS);
+	}
+	REQUIRE(false);
+}
+
+/**
+ * our_fin_unsent() - a shut its side with data it could not send yet
+ * @af:		AF_INET or AF_INET6
+ *
+ * Return: true if b gets every byte, then the end of the stream, and a
+ *	   still receives
+ */
+static bool our_fin_unsent(int af)
+{
+	struct dump d = { 0 };
+	struct side a, b;
+	bool ok;
+
+	if (!pair_open(af, &a, &b))
+		return false;
+	ok = fill_queues(&a, &b) && !shutdown(a.fd, SHUT_WR) &&
+	     migrate_a(&a, &b, &d);
+	ok = ok && d.st.state == TCP_FIN_WAIT1 && d.st.notsent > 0 &&
+	     (d.st.flags & TCP_REPAIR_F_FIN_QUEUED) &&
+	     !(d.st.flags & TCP_REPAIR_F_FIN_SENT);
+	ok = ok && pump(&a, &b, PEER_QUEUED + AFTER_BYTES, a.sent);
+	ok = ok && side_read(&b, a.seed) && b.eof && no_error(&a, &b);
+	free(d.rq);
+	free(d.sq);
+	pair_close(&a, &b);
+	return ok;
+}
+
+/**
+ * our_fin_acked() - a shut its side, b acknowledged the FIN but did not
+ *		     read the data before it
+ * @af:		AF_INET or AF_INET6
+ *
+ * Return: true if b reads the data and one end of stream, and a still
+ *	   receives
+ */
+static bool our_fin_acked(int af)
+{
+	struct dump d = { 0 };
+	struct side a, b;
+	bool ok;
+
+	if (!pair_open(af, &a, &b))
+		return false;
+	ok = side_write(&a, 1000) && side_write(&b, PEER_QUEUED) &&
+	     !shutdown(a.fd, SHUT_WR) && wait_state(a.fd, TCP_FIN_WAIT2);
+	ok = ok && migrate_a(&a, &b, &d);
+	ok = ok && d.st.state == TCP_FIN_WAIT2 && !d.st.sndq &&
+	     (d.st.flags & TCP_REPAIR_F_FIN_SENT);
+	ok = ok && pump(&a, &b, PEER_QUEUED + AFTER_BYTES, 1000);
+	ok = ok && side_read(&b, a.seed) && b.eof && no_error(&a, &b);
+	free(d.rq);
+	free(d.sq);
+	pair_close(&a, &b);
+	return ok;
+}
+
+/**
+ * peer_fin() - b shut its side, a did not read the data before the FIN
+ * @af:		AF_INET or AF_INET6
+ *
+ * Return: true if the dump says so, a reads every byte b sent, and b
+ *	   still receives from a
+ */
+static bool peer_fin(int af)
+{
+	struct dump d = { 0 };
+	struct side a, b;
+	bool ok;
+
+	if (!pair_open(af, &a, &b))
+		return false;
+	ok = side_write(&b, PEER_QUEUED) && !shutdown(b.fd, SHUT_WR) &&
+	     wait_state(a.fd, TCP_CLOSE_WAIT) && migrate_a(&a, &b, &d);
+	ok = ok && d.st.state == TCP_CLOSE_WAIT && d.st.rcvq == PEER_QUEUED &&
+	     (d.st.flags & TCP_REPAIR_F_FIN_RCVD);
+	ok = ok && pump(&a, &b, PEER_QUEUED, AFTER_BYTES) &&
+	     no_error(&a, &b);
+	free(d.rq);
+	free(d.sq);
+	pair_close(&a, &b);
+	return ok;
+}
+
+TEST(tcp_repair_ipv4_our_fin_queued_behind_unsent_data_follows_it)
+{
+	if (!repair_privileged()) {
+		unit_skip("TCP_REPAIR needs CAP_NET_ADMIN");
+		return;
+	}
+	CHECK(our_fin_unsent(AF_INET));
+}
+
+TEST(tcp_repair_ipv6_our_fin_acked_is_not_duplicated)
+{
+	if (!repair_privileged()) {
+		unit_skip("TCP_REPAIR needs CAP_NET_ADMIN");
+		return;
+	}
+	CHECK(our_fin_acked(AF_INET6));
+}
+
+TEST(tcp_repair_ipv4_peer_fin_keeps_data_before_it_and_our_direction)
+{
+	if (!repair_privileged()) {
+		unit_skip("TCP_REPAIR needs CAP_NET_ADMIN");
+		return;
+	}
+	CHECK(peer_fin(AF_INET));
+}
