@@ -1,15 +1,45 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* tcp_migrate.c - migration sections of the flow table and TCP connections
+ *
+ * Source: prepare() of the flow table section freezes every established
+ * TCP connection at once (TCP_REPAIR on, batched through repair.c); the
+ * flow table section lists the frozen connections, then the UDP flows; the
+ * TCP connections section gives, in the same order, the daemon's view of
+ * each and its kernel state (tcp_repair.c); the TCP queues section carries
+ * the queue bytes, a chunk at a time. On failure every frozen socket is
+ * thawed; on success they stay frozen and out of the loop (or are closed,
+ * silently, with --migrate-no-linger).
+ *
+ * Target: the flow table section reserves an entry per connection; each
+ * chunk of the TCP connections section becomes new sockets, switched to
+ * repair mode in one batch and connected silently; queue bytes are written
+ * as they arrive; at the end of the queues section, options and windows are
+ * set, repair mode goes off in one batch, the bytes never sent are sent,
+ * and each connection joins the flow table and the loop. A connection that
+ * cannot be restored is dropped with one log line; the others go on.
+ *
+ * Layouts: doc/migration.md.
  */
 
 #include <errno.h>
+#include <inttypes.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include "flow.h"
+#include "log.h"
 #include "migrate.h"
 #include "migrate_internal.h"
+#include "repair.h"
+#include "tcp.h"
 #include "tcp_migrate.h"
 #include "tcp_repair.h"
+#include "util.h"
 /* The record: big-endian, TCP_MIGRATE_REPAIR_LEN bytes (doc/migration.md) */
 #define REC_LOCAL	0
 #define REC_REMOTE	16
@@ -110,3 +140,21 @@ int tcp_migrate_state_get(struct tcp_repair_state *st, const uint8_t *buf,
 	}
 	return 0;
 }
+
+/* Flow table section: one record per migrated flow, TCP first */
+#define FLOW_REC_LEN		80
+#define FLOW_REC_TCP		1
+#define FLOW_REC_UDP		2
+#define FLOW_REC_F_SHARED	1U	/* UDP: socket of a forwarding listener */
+
+/* TCP connections section: the daemon's view, then the kernel's */
+#define CONN_REC_DAEMON_LEN	40
+#define CONN_REC_LEN		(CONN_REC_DAEMON_LEN + TCP_MIGRATE_REPAIR_LEN)
+#define CONN_FLAGS_ALL		0x0fffU
+
+/* TCP queues section: a header, then the receive and send queue bytes */
+#define QUEUE_HDR_LEN		16
+
+/* Records of one kind in a chunk */
+#define FLOW_RECS_PER_CHUNK	(MIGRATE_CHUNK_MAX / FLOW_REC_LEN)
+#define CONN_RECS_PER_CHUNK	(MIGRATE_CHUNK_MAX / CONN_REC_LEN)

@@ -15,24 +15,18 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <getopt.h>
-#include <limits.h>
-#include <linux/if_tun.h>
-#include <net/if.h>
-#include <net/if_arp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include "log.h"
 #include "util.h"
+#include "link_common.h"
 
 #define ETH_HEADER_LEN	14
 #define VLAN_TAG_LEN	4
@@ -70,20 +64,6 @@ struct stream_buf {
 };
 
 /**
- * struct drop_conf - deliberate frame loss
- * @percent:	share of frames dropped, 0 to 100
- * @to_guest:	drop frames going from the daemon to the TAP device
- * @to_daemon:	drop frames going from the TAP device to the daemon
- * @state:	PRNG state, seeded from --seed
- */
-struct drop_conf {
-	unsigned int percent;
-	bool to_guest;
-	bool to_daemon;
-	uint64_t state;
-};
-
-/**
  * struct bridge - the whole state of the bridge
  * @fd_sock:	connected stream socket to the daemon
  * @fd_tap:	TAP device queue
@@ -102,25 +82,9 @@ struct bridge {
 	struct stream_buf to_daemon;
 	bool tap_blocked;
 	unsigned long long consumed;
-	struct drop_conf drop;
+	struct link_drop drop;
 	struct dir_stats stats_guest;
 	struct dir_stats stats_daemon;
-};
-
-/**
- * struct options - command line
- * @socket:	path of the daemon's UNIX socket
- * @tap:	name of the TAP device to create
- * @mac:	MAC address for the TAP device
- * @mac_set:	whether @mac was given
- * @pidfile:	file to write our PID to once ready, or NULL
- */
-struct options {
-	const char *socket;
-	const char *tap;
-	uint8_t mac[6];
-	bool mac_set;
-	const char *pidfile;
 };
 
 static struct bridge bridge;
@@ -136,56 +100,9 @@ static void usage(const char *name, int status)
 		"Usage: %s --socket PATH --tap NAME [OPTIONS]\n"
 		"Bridge the daemon's stream socket to a new TAP device.\n\n"
 		"  -s, --socket PATH       daemon's UNIX socket\n"
-		"  -t, --tap NAME          TAP device to create here\n"
-		"  -m, --mac ADDR          MAC address of the TAP device\n"
-		"  -p, --pidfile FILE      write the PID here once ready\n"
-		"  --drop-percent N        drop N%% of frames (0-100)\n"
-		"  --drop-dir DIR          to-guest, to-daemon or both "
-		"(default: both)\n"
-		"  --seed S                seed of the drop sequence "
-		"(default: 1)\n"
+		LINK_USAGE
 		"  -h, --help              this text\n", name);
 	exit(status);
-}
-
-/**
- * parse_number() - parse a decimal number within bounds, or exit
- * @s:		text
- * @max:	largest accepted value
- * @what:	option name, for the error message
- *
- * Return: the number
- */
-static unsigned long long parse_number(const char *s, unsigned long long max,
-				       const char *what)
-{
-	unsigned long long v;
-	char *end;
-
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (!*s || *end || errno || v > max || *s == '-') {
-		fprintf(stderr, "stream_bridge: %s: '%s' is not a number "
-			"from 0 to %llu\n", what, s, max);
-		exit(EXIT_FAILURE);
-	}
-	return v;
-}
-
-/**
- * parse_drop_dir() - set the directions of deliberate loss, or exit
- * @s:		"to-guest", "to-daemon" or "both"
- * @drop:	configuration to update
- */
-static void parse_drop_dir(const char *s, struct drop_conf *drop)
-{
-	drop->to_guest = !strcmp(s, "to-guest") || !strcmp(s, "both");
-	drop->to_daemon = !strcmp(s, "to-daemon") || !strcmp(s, "both");
-	if (!drop->to_guest && !drop->to_daemon) {
-		fprintf(stderr, "stream_bridge: --drop-dir: '%s' is not "
-			"to-guest, to-daemon or both\n", s);
-		exit(EXIT_FAILURE);
-	}
 }
 
 /**
@@ -193,66 +110,18 @@ static void parse_drop_dir(const char *s, struct drop_conf *drop)
  * @argc:	argument count
  * @argv:	arguments
  * @opt:	options to fill
- * @drop:	deliberate loss configuration to fill
  */
-static void parse_options(int argc, char **argv, struct options *opt,
-			  struct drop_conf *drop)
+static void parse_options(int argc, char **argv, struct link_opts *opt)
 {
-	enum { OPT_DROP_PERCENT = 256, OPT_DROP_DIR, OPT_SEED };
-	static const struct option longopts[] = {
-		{ "socket",		required_argument, NULL, 's' },
-		{ "tap",		required_argument, NULL, 't' },
-		{ "mac",		required_argument, NULL, 'm' },
-		{ "pidfile",		required_argument, NULL, 'p' },
-		{ "drop-percent",	required_argument, NULL, OPT_DROP_PERCENT },
-		{ "drop-dir",		required_argument, NULL, OPT_DROP_DIR },
-		{ "seed",		required_argument, NULL, OPT_SEED },
-		{ "help",		no_argument,	   NULL, 'h' },
-		{ 0 },
-	};
+	static const struct option longopts[] = { LINK_LONGOPTS, { 0 } };
 	int o;
 
-	memset(opt, 0, sizeof(*opt));
-	memset(drop, 0, sizeof(*drop));
-	drop->to_guest = drop->to_daemon = true;
-	drop->state = 1;
-
-	while ((o = getopt_long(argc, argv, "s:t:m:p:h", longopts, NULL)) != -1) {
-		switch (o) {
-		case 's':
-			opt->socket = optarg;
-			break;
-		case 't':
-			opt->tap = optarg;
-			break;
-		case 'm':
-			if (mac_parse(optarg, opt->mac)) {
-				fprintf(stderr, "stream_bridge: --mac: '%s' "
-					"is not a MAC address\n", optarg);
-				exit(EXIT_FAILURE);
-			}
-			opt->mac_set = true;
-			break;
-		case 'p':
-			opt->pidfile = optarg;
-			break;
-		case OPT_DROP_PERCENT:
-			drop->percent = (unsigned int)parse_number(optarg, 100,
-							"--drop-percent");
-			break;
-		case OPT_DROP_DIR:
-			parse_drop_dir(optarg, drop);
-			break;
-		case OPT_SEED:
-			drop->state = parse_number(optarg, ULLONG_MAX,
-						   "--seed");
-			break;
-		case 'h':
-			usage(argv[0], EXIT_SUCCESS);
-			break;
-		default:
-			usage(argv[0], EXIT_FAILURE);
-		}
+	link_opts_init(opt);
+	while ((o = getopt_long(argc, argv, LINK_SHORTOPTS, longopts,
+				NULL)) != -1) {
+		if (link_opt_parse(opt, o, optarg))
+			continue;
+		usage(argv[0], o == 'h' ? EXIT_SUCCESS : EXIT_FAILURE);
 	}
 
 	if (optind < argc) {
@@ -265,41 +134,6 @@ static void parse_options(int argc, char **argv, struct options *opt,
 			"required\n");
 		exit(EXIT_FAILURE);
 	}
-}
-
-/**
- * tap_create() - create a TAP device, optionally with a given MAC address
- * @name:	device name
- * @mac:	MAC address, or NULL to keep the kernel's random one
- *
- * Return: non-blocking fd of the device queue; exits on failure
- */
-static int tap_create(const char *name, const uint8_t *mac)
-{
-	struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI };
-	int fd, s;
-
-	if (strlen(name) >= IFNAMSIZ)
-		die("TAP name '%s' is longer than %d characters", name,
-		    IFNAMSIZ - 1);
-	memcpy(ifr.ifr_name, name, strlen(name));
-
-	fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0)
-		die("cannot open /dev/net/tun: %s", strerror(errno));
-	if (ioctl(fd, TUNSETIFF, &ifr) < 0)
-		die("cannot create TAP device %s: %s", name, strerror(errno));
-	if (!mac)
-		return fd;
-
-	ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
-	memcpy(ifr.ifr_hwaddr.sa_data, mac, 6);
-	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (s < 0 || ioctl(s, SIOCSIFHWADDR, &ifr) < 0)
-		die("cannot set the MAC address of %s: %s", name,
-		    strerror(errno));
-	close(s);
-	return fd;
 }
 
 /**
@@ -328,39 +162,28 @@ static int sock_connect(const char *path)
 }
 
 /**
- * pidfile_write() - write our PID to a file
- * @path:	file path
+ * io_would_block() - whether the last failed read or write is to be retried
+ *
+ * Return: true if it would have blocked or a signal interrupted it
  */
-static void pidfile_write(const char *path)
+static bool io_would_block(void)
 {
-	FILE *f = fopen(path, "w");
-
-	if (!f || fprintf(f, "%d\n", getpid()) < 0 || fclose(f))
-		die("cannot write PID file %s: %s", path, strerror(errno));
+	return errno == EAGAIN || errno == EINTR;
 }
 
 /**
- * drop_decide() - decide whether to drop the next frame in a direction
- * @drop:	deliberate loss configuration, PRNG state updated
- * @dir_on:	whether loss applies in this direction
+ * io_failed() - log the last failed read or write, unless it is to be retried
+ * @what:	what was done, after "cannot"
  *
- * The generator is splitmix64: the same seed gives the same sequence of
- * decisions, so a failing run can be repeated exactly.
- *
- * Return: true if the frame is to be dropped
+ * Return: false if it would have blocked or was interrupted, true if it
+ * failed (logged)
  */
-static bool drop_decide(struct drop_conf *drop, bool dir_on)
+static bool io_failed(const char *what)
 {
-	uint64_t z;
-
-	if (!dir_on || !drop->percent)
+	if (io_would_block())
 		return false;
-
-	z = (drop->state += 0x9e3779b97f4a7c15ULL);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	z ^= z >> 31;
-	return z % 100 < drop->percent;
+	err("cannot %s: %s", what, strerror(errno));
+	return true;
 }
 
 /**
@@ -406,7 +229,7 @@ static int tap_write_frame(struct bridge *br, const uint8_t *frame,
 {
 	ssize_t n;
 
-	if (drop_decide(&br->drop, br->drop.to_guest)) {
+	if (link_drop_next(&br->drop, LINK_TO_GUEST)) {
 		br->stats_guest.dropped++;
 		return 0;
 	}
@@ -419,7 +242,7 @@ static int tap_write_frame(struct bridge *br, const uint8_t *frame,
 	}
 	if (n >= 0)
 		return -EIO;
-	if (errno == EAGAIN || errno == EINTR)
+	if (io_would_block())
 		return -EAGAIN;
 	/* A link that is down (EIO) or a frame over the MTU is a guest's
 	 * refusal, as on a real NIC: counted, not fatal.
@@ -495,13 +318,8 @@ static int from_daemon_read(struct bridge *br)
 		info("the daemon closed the connection");
 		return 0;
 	}
-	if (n < 0) {
-		if (errno == EAGAIN || errno == EINTR)
-			return 1;
-		err("cannot read from the daemon's socket: %s",
-		    strerror(errno));
-		return -1;
-	}
+	if (n < 0)
+		return io_failed("read from the daemon's socket") ? -1 : 1;
 	b->end += (size_t)n;
 	return from_daemon_deliver(br) ? -1 : 1;
 }
@@ -522,14 +340,9 @@ static int from_tap_read(struct bridge *br)
 		ssize_t n;
 
 		n = read(br->fd_tap, record + LEN_PREFIX, FRAME_MAX);
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EINTR)
-				return 0;
-			err("cannot read from the TAP device: %s",
-			    strerror(errno));
-			return -1;
-		}
-		if (drop_decide(&br->drop, br->drop.to_daemon)) {
+		if (n < 0)
+			return io_failed("read from the TAP device") ? -1 : 0;
+		if (link_drop_next(&br->drop, LINK_TO_DAEMON)) {
 			br->stats_daemon.dropped++;
 			continue;
 		}
@@ -557,11 +370,9 @@ static int to_daemon_flush(struct bridge *br)
 				 b->end - b->start, MSG_NOSIGNAL);
 
 		if (n < 0) {
-			if (errno == EAGAIN || errno == EINTR)
-				break;
-			err("cannot write to the daemon's socket: %s",
-			    strerror(errno));
-			return -1;
+			if (io_failed("write to the daemon's socket"))
+				return -1;
+			break;
 		}
 		b->start += (size_t)n;
 	}
@@ -653,35 +464,6 @@ static void stats_print(const struct bridge *br)
 }
 
 /**
- * on_signal() - nothing to do: delivery interrupts ppoll(), which ends the loop
- * @sig:	signal number, unused
- */
-static void on_signal(int sig)
-{
-	(void)sig;
-}
-
-/**
- * signals_setup() - block SIGTERM/SIGINT except while waiting in ppoll()
- * @waitmask:	filled with the mask to use during ppoll()
- */
-static void signals_setup(sigset_t *waitmask)
-{
-	struct sigaction sa = { .sa_handler = on_signal };
-	sigset_t block;
-
-	sigemptyset(&block);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGINT);
-	sigprocmask(SIG_BLOCK, &block, waitmask);
-	sigdelset(waitmask, SIGTERM);
-	sigdelset(waitmask, SIGINT);
-
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-}
-
-/**
  * main() - set up the TAP device and the connection, then bridge
  * @argc:	argument count
  * @argv:	arguments
@@ -691,18 +473,21 @@ static void signals_setup(sigset_t *waitmask)
 int main(int argc, char **argv)
 {
 	struct bridge *br = &bridge;
-	struct options opt;
+	struct link_opts opt;
 	sigset_t waitmask;
 	int rc;
 
-	parse_options(argc, argv, &opt, &br->drop);
+	parse_options(argc, argv, &opt);
+	br->drop = opt.drop;
 	log_init("stream_bridge", true, NULL, LOG_LEVEL_INFO);
-	signals_setup(&waitmask);
+	link_signals_setup(&waitmask, false);
 
-	br->fd_tap = tap_create(opt.tap, opt.mac_set ? opt.mac : NULL);
+	br->fd_tap = link_tap_create(opt.tap, opt.mac_set ? opt.mac : NULL);
+	if (br->fd_tap < 0)
+		return EXIT_FAILURE;
 	br->fd_sock = sock_connect(opt.socket);
-	if (opt.pidfile)
-		pidfile_write(opt.pidfile);
+	if (link_pidfile_write(opt.pidfile))
+		return EXIT_FAILURE;
 	info("bridging %s and TAP device %s%s", opt.socket, opt.tap,
 	     br->drop.percent ? ", dropping frames on purpose" : "");
 

@@ -33,18 +33,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <linux/if_tun.h>
-#include <net/if.h>
-#include <net/if_arp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "util.h"
+#include "link_common.h"
 #include "vu_fe.h"
 
 #define BRIDGE_POLL_MS		100
@@ -53,32 +50,16 @@
 
 /**
  * struct options - command line
- * @socket:	daemon's vhost-user socket
- * @tap:	TAP device to create
- * @mac:	MAC address of the TAP device
- * @mac_set:	whether @mac was given
- * @pidfile:	file for our PID once ready, or NULL
+ * @link:	options shared with the stream bridge (socket, TAP, loss)
  * @log_check:	enable logging at once and check it when the rings stop
  * @migrate_to:	socket of the daemon to migrate to on SIGUSR1, or NULL
  * @malformed:	malformed-message class to test, or NULL
- * @drop_percent: share of frames dropped on purpose
- * @drop_to_guest: drop frames going to the TAP device
- * @drop_to_daemon: drop frames going to the daemon
- * @seed:	state of the drop decisions
  */
 struct options {
-	const char *socket;
-	const char *tap;
-	uint8_t mac[6];
-	bool mac_set;
-	const char *pidfile;
+	struct link_opts link;
 	bool log_check;
 	const char *migrate_to;
 	const char *malformed;
-	unsigned int drop_percent;
-	bool drop_to_guest;
-	bool drop_to_daemon;
-	uint64_t seed;
 };
 
 /**
@@ -95,96 +76,7 @@ struct stats {
 	unsigned long long refused;
 };
 
-static volatile sig_atomic_t stop_requested, migrate_requested;
 static uint8_t frame_buf[FE_FRAME_MAX];
-
-/**
- * on_signal() - note a signal; ppoll() returns and the loop acts on it
- * @sig:	signal number
- */
-static void on_signal(int sig)
-{
-	if (sig == SIGUSR1)
-		migrate_requested = 1;
-	else
-		stop_requested = 1;
-}
-
-/**
- * signals_setup() - block our signals except while waiting in ppoll()
- * @waitmask:	filled with the mask to use during ppoll()
- */
-static void signals_setup(sigset_t *waitmask)
-{
-	struct sigaction sa = { .sa_handler = on_signal };
-	static const int sigs[] = { SIGTERM, SIGINT, SIGUSR1 };
-	sigset_t block;
-	unsigned int i;
-
-	sigemptyset(&block);
-	for (i = 0; i < ARRAY_SIZE(sigs); i++) {
-		sigaddset(&block, sigs[i]);
-		sigaction(sigs[i], &sa, NULL);
-	}
-	sigprocmask(SIG_BLOCK, &block, waitmask);
-	for (i = 0; i < ARRAY_SIZE(sigs); i++)
-		sigdelset(waitmask, sigs[i]);
-}
-
-/**
- * drop_decide() - whether to drop the next frame in a direction
- * @opt:	options, drop state updated
- * @dir_on:	whether loss applies in this direction
- *
- * splitmix64: the same seed gives the same decisions.
- *
- * Return: true to drop
- */
-static bool drop_decide(struct options *opt, bool dir_on)
-{
-	uint64_t z;
-
-	if (!dir_on || !opt->drop_percent)
-		return false;
-	z = (opt->seed += 0x9e3779b97f4a7c15ULL);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	z ^= z >> 31;
-	return z % 100 < opt->drop_percent;
-}
-
-/**
- * tap_open() - create the TAP device, optionally with a MAC address
- * @name:	device name
- * @mac:	MAC address, or NULL
- *
- * Return: non-blocking fd of the device, or -1 (reported)
- */
-static int tap_open(const char *name, const uint8_t *mac)
-{
-	struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI };
-	int fd, s;
-
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-	fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0 || ioctl(fd, TUNSETIFF, &ifr) < 0) {
-		fprintf(stderr, "vu_frontend: TAP device %s: %s\n", name,
-			strerror(errno));
-		return -1;
-	}
-	if (!mac)
-		return fd;
-	ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
-	memcpy(ifr.ifr_hwaddr.sa_data, mac, 6);
-	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (s < 0 || ioctl(s, SIOCSIFHWADDR, &ifr) < 0) {
-		fprintf(stderr, "vu_frontend: MAC of %s: %s\n", name,
-			strerror(errno));
-		return -1;
-	}
-	close(s);
-	return fd;
-}
 
 /**
  * fe_start() - connect to a daemon and start a fresh guest device on it
@@ -218,7 +110,7 @@ static int bridge_to_guest(struct fe *fe, int tap, struct options *opt,
 	ssize_t n;
 
 	while ((n = fe_rx_frame(fe, frame_buf, sizeof(frame_buf))) > 0) {
-		if (drop_decide(opt, opt->drop_to_guest))
+		if (link_drop_next(&opt->link.drop, LINK_TO_GUEST))
 			st->dropped++;
 		else if (write(tap, frame_buf, (size_t)n) != n)
 			st->refused++;
@@ -251,7 +143,7 @@ static int bridge_to_daemon(struct fe *fe, int tap, struct options *opt,
 
 		if (n <= 0)
 			break;
-		if (drop_decide(opt, opt->drop_to_daemon)) {
+		if (link_drop_next(&opt->link.drop, LINK_TO_DAEMON)) {
 			st->dropped++;
 			continue;
 		}
@@ -325,7 +217,7 @@ static int migrate(struct fe *fe, int tap, struct options *opt,
 	}
 	if (fe_device_start(&target, base))
 		return -1;
-	memcpy(&mac, opt->mac, sizeof(opt->mac));
+	memcpy(&mac, opt->link.mac, sizeof(opt->link.mac));
 	if ((target.protocol_features & BIT(VHOST_USER_PROTOCOL_F_RARP)) &&
 	    fe_request_u64(&target, VHOST_USER_SEND_RARP, mac))
 		return -1;
@@ -353,7 +245,7 @@ static int bridge_run(struct fe *fe, int tap, struct options *opt,
 {
 	struct timespec ts = { 0, BRIDGE_POLL_MS * 1000000L };
 
-	while (!stop_requested) {
+	while (!link_stop_requested) {
 		struct pollfd pfd[] = {
 			{ .fd = tap, .events = POLLIN },
 			{ .fd = fe->q[VU_QUEUE_RX].call_fd, .events = POLLIN },
@@ -365,8 +257,8 @@ static int bridge_run(struct fe *fe, int tap, struct options *opt,
 		if (ppoll(pfd, ARRAY_SIZE(pfd), &ts, waitmask) < 0 &&
 		    errno != EINTR)
 			return -1;
-		if (migrate_requested && opt->migrate_to) {
-			migrate_requested = 0;
+		if (link_migrate_requested && opt->migrate_to) {
+			link_migrate_requested = 0;
 			if (migrate(fe, tap, opt, st))
 				return -1;
 			opt->migrate_to = NULL;
@@ -675,16 +567,12 @@ static void usage(const char *name, int status)
 		"       %s --socket PATH --malformed CLASS\n"
 		"       %s --list-malformed\n\n"
 		"  -s, --socket PATH       daemon's vhost-user socket\n"
-		"  -t, --tap NAME          TAP device to create here\n"
-		"  -m, --mac ADDR          MAC address of the TAP device\n"
-		"  -p, --pidfile FILE      write the PID here once ready\n"
-		"  --drop-percent N        drop N%% of frames (0-100)\n"
-		"  --drop-dir DIR          to-guest, to-daemon or both\n"
-		"  --seed S                seed of the drop sequence\n"
+		LINK_USAGE
 		"  --log-check             dirty logging on, checked at stop\n"
 		"  --migrate-to PATH       on SIGUSR1, migrate to this daemon\n"
 		"  --malformed CLASS       malformed-message test\n"
-		"  --list-malformed        print the malformed classes\n",
+		"  --list-malformed        print the malformed classes\n"
+		"  -h, --help              this text\n",
 		name, name, name);
 	exit(status);
 }
@@ -697,48 +585,25 @@ static void usage(const char *name, int status)
  */
 static void parse_options(int argc, char **argv, struct options *opt)
 {
-	enum { O_DROP = 256, O_DIR, O_SEED, O_LOG, O_MIGRATE, O_MALFORMED,
-	       O_LIST };
+	enum { O_LOG = LINK_OPT_TOOL_FIRST, O_MIGRATE, O_MALFORMED, O_LIST };
 	static const struct option longopts[] = {
-		{ "socket", required_argument, NULL, 's' },
-		{ "tap", required_argument, NULL, 't' },
-		{ "mac", required_argument, NULL, 'm' },
-		{ "pidfile", required_argument, NULL, 'p' },
-		{ "drop-percent", required_argument, NULL, O_DROP },
-		{ "drop-dir", required_argument, NULL, O_DIR },
-		{ "seed", required_argument, NULL, O_SEED },
-		{ "log-check", no_argument, NULL, O_LOG },
-		{ "migrate-to", required_argument, NULL, O_MIGRATE },
-		{ "malformed", required_argument, NULL, O_MALFORMED },
-		{ "list-malformed", no_argument, NULL, O_LIST },
-		{ "help", no_argument, NULL, 'h' },
+		LINK_LONGOPTS,
+		{ "log-check",		no_argument,	   NULL, O_LOG },
+		{ "migrate-to",		required_argument, NULL, O_MIGRATE },
+		{ "malformed",		required_argument, NULL, O_MALFORMED },
+		{ "list-malformed",	no_argument,	   NULL, O_LIST },
 		{ 0 },
 	};
 	unsigned int i;
 	int o;
 
-	*opt = (struct options){ .drop_to_guest = true, .drop_to_daemon = true,
-				 .seed = 1 };
-	while ((o = getopt_long(argc, argv, "s:t:m:p:h", longopts, NULL)) != -1) {
+	*opt = (struct options){ 0 };
+	link_opts_init(&opt->link);
+	while ((o = getopt_long(argc, argv, LINK_SHORTOPTS, longopts,
+				NULL)) != -1) {
+		if (link_opt_parse(&opt->link, o, optarg))
+			continue;
 		switch (o) {
-		case 's': opt->socket = optarg; break;
-		case 't': opt->tap = optarg; break;
-		case 'm':
-			if (mac_parse(optarg, opt->mac))
-				usage(argv[0], 1);
-			opt->mac_set = true;
-			break;
-		case 'p': opt->pidfile = optarg; break;
-		case O_DROP:
-			opt->drop_percent = (unsigned int)atoi(optarg);
-			if (opt->drop_percent > 100)
-				usage(argv[0], 1);
-			break;
-		case O_DIR:
-			opt->drop_to_guest = strcmp(optarg, "to-daemon");
-			opt->drop_to_daemon = strcmp(optarg, "to-guest");
-			break;
-		case O_SEED: opt->seed = strtoull(optarg, NULL, 0); break;
 		case O_LOG: opt->log_check = true; break;
 		case O_MIGRATE: opt->migrate_to = optarg; break;
 		case O_MALFORMED: opt->malformed = optarg; break;
@@ -750,26 +615,8 @@ static void parse_options(int argc, char **argv, struct options *opt)
 		default: usage(argv[0], 1);
 		}
 	}
-	if (!opt->socket || (!opt->tap && !opt->malformed))
+	if (!opt->link.socket || (!opt->link.tap && !opt->malformed))
 		usage(argv[0], 1);
-}
-
-/**
- * pidfile_write() - write our PID to a file
- * @path:	file path, or NULL
- *
- * Return: 0 on success, -1 on failure
- */
-static int pidfile_write(const char *path)
-{
-	FILE *f;
-
-	if (!path)
-		return 0;
-	f = fopen(path, "w");
-	if (!f || fprintf(f, "%d\n", getpid()) < 0 || fclose(f))
-		return -1;
-	return 0;
 }
 
 /**
@@ -791,19 +638,22 @@ int main(int argc, char **argv)
 	parse_options(argc, argv, &opt);
 	signal(SIGPIPE, SIG_IGN);
 	if (opt.malformed)
-		return malformed_run(opt.socket, opt.malformed) ? 1 : 0;
+		return malformed_run(opt.link.socket, opt.malformed) ? 1 : 0;
 
-	signals_setup(&waitmask);
-	tap = tap_open(opt.tap, opt.mac_set ? opt.mac : NULL);
-	if (tap < 0 || fe_start(&fe, opt.socket) ||
-	    (opt.log_check && fe_log_enable(&fe)) || pidfile_write(opt.pidfile))
+	link_signals_setup(&waitmask, true);
+	tap = link_tap_create(opt.link.tap,
+			      opt.link.mac_set ? opt.link.mac : NULL);
+	if (tap < 0 || fe_start(&fe, opt.link.socket) ||
+	    (opt.log_check && fe_log_enable(&fe)) ||
+	    link_pidfile_write(opt.link.pidfile))
 		return 1;
-	printf("vu_frontend: bridging %s and TAP device %s%s\n", opt.socket,
-	       opt.tap, opt.log_check ? ", dirty logging on" : "");
+	printf("vu_frontend: bridging %s and TAP device %s%s\n",
+	       opt.link.socket, opt.link.tap,
+	       opt.log_check ? ", dirty logging on" : "");
 	fflush(stdout);
 
 	ret = bridge_run(&fe, tap, &opt, &st, &waitmask);
-	if (!ret && stop_requested && fe.logging)
+	if (!ret && link_stop_requested && fe.logging)
 		ret = rings_stop_and_check(&fe, tap, &opt, &st, base);
 	printf("vu_frontend: to guest %llu frames, to daemon %llu, dropped "
 	       "%llu, refused by TAP %llu, TX kicks %lu\n", st.to_guest,
