@@ -23,6 +23,7 @@ UNIT_HDRS := $(wildcard test/unit/*.h)
 FUZZ_SRCS := $(sort $(wildcard test/fuzz/fuzz_*.c))
 FUZZERS := $(patsubst test/fuzz/%.c,build/%,$(FUZZ_SRCS))
 TOOL_SRCS := $(sort $(wildcard test/tools/*.c))
+TOOL_HDRS := $(wildcard test/tools/*.h test/*.h)
 TOOLS := $(patsubst test/tools/%.c,build/%,$(TOOL_SRCS))
 BENCH_SRCS := $(sort $(wildcard test/bench/bench_*.c))
 BENCHES := $(patsubst test/bench/%.c,build/%,$(BENCH_SRCS))
@@ -60,11 +61,14 @@ build/fuzz_%: test/fuzz/fuzz_%.c test/unit/harness.c $(LIB_SRCS) $(HEADERS) | bu
 		test/unit/harness.c $(LIB_SRCS) $(LDLIBS)
 
 # Test tools (guest bridges, front-end stand-in) and benchmarks
-build/%: test/tools/%.c $(LIB_SRCS) $(HEADERS) | build
+build/%: test/tools/%.c $(TOOL_HDRS) $(LIB_SRCS) $(HEADERS) | build
 	$(CC) $(ALL_CFLAGS) -Itest/tools -o $@ $< $(LIB_SRCS) $(LDLIBS)
 
-build/bench_%: test/bench/bench_%.c $(LIB_SRCS) $(HEADERS) | build
+build/bench_%: test/bench/bench_%.c $(TOOL_HDRS) $(LIB_SRCS) $(HEADERS) | build
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB_SRCS) $(LDLIBS)
+
+# Compares TCP_REPAIR through io_uring with plain setsockopt()
+build/bench_tcp_repair: LDLIBS += -luring
 
 tools: $(TOOLS)
 

@@ -398,25 +398,21 @@ static int malformed_fatal(struct fe *fe, const char *class)
 				      sizeof(st), 0) ||
 		       malformed_send(fe, VHOST_USER_SET_VRING_ADDR, 0, &a,
 				      sizeof(a), 0);
-	if (!strcmp(class, "ring-too-large")) {
-		st.num = VIRTQ_SIZE_MAX * 2;
-		return malformed_send(fe, VHOST_USER_SET_VRING_NUM, 0, &st,
-				      sizeof(st), 0);
-	}
-	if (!strcmp(class, "ring-not-power-of-two")) {
-		st.num = 1000;
-		return malformed_send(fe, VHOST_USER_SET_VRING_NUM, 0, &st,
-				      sizeof(st), 0);
-	}
-	if (!strcmp(class, "queue-out-of-range")) {
-		st.index = 7;
-		return malformed_send(fe, VHOST_USER_SET_VRING_NUM, 0, &st,
-				      sizeof(st), 0);
-	}
 	if (!strcmp(class, "log-beyond-file"))
 		return malformed_send(fe, VHOST_USER_SET_LOG_BASE, 0, &l,
 				      sizeof(l), 1);
-	return -1;
+
+	/* The rest: one SET_VRING_NUM with a bad field */
+	if (!strcmp(class, "ring-too-large"))
+		st.num = VIRTQ_SIZE_MAX * 2;
+	else if (!strcmp(class, "ring-not-power-of-two"))
+		st.num = 1000;
+	else if (!strcmp(class, "queue-out-of-range"))
+		st.index = 7;
+	else
+		return -1;
+	return malformed_send(fe, VHOST_USER_SET_VRING_NUM, 0, &st, sizeof(st),
+			      0);
 }
 
 /**
