@@ -182,10 +182,11 @@ static void ip6_nd_put(uint8_t *ip, const struct in6_addr *dst, size_t l4len)
 static int send_arp(int fd, struct in_addr target)
 {
 	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	static const uint8_t arp_hdr[8] = { 0, 1, 8, 0, 6, 4, 0, 1 };
 	uint8_t f[ETH_LEN + 28] = { 0 };
 
 	eth_put(f, bcast, 0x0806);
-	memcpy(f + 14, "\x00\x01\x08\x00\x06\x04\x00\x01", 8);
+	memcpy(f + 14, arp_hdr, sizeof(arp_hdr));
 	memcpy(f + 22, our_mac, 6);
 	/* A probe from 0.0.0.0 is not answered: claim a sender address */
 	memcpy(f + 28, our_ip4, 4);
@@ -297,7 +298,7 @@ static int send_echo(int fd, struct in_addr dst)
 	icmp[4] = ECHO_ID >> 8;
 	icmp[5] = ECHO_ID & 0xff;
 	icmp[7] = 1;
-	memcpy(icmp + 8, "fdlaunch", 8);
+	memset(icmp + 8, 0x5a, 8);		/* payload */
 	ip4_put(f + ETH_LEN, our_ip4, dst, IPPROTO_ICMP, 16);
 	return frame_send(fd, f, sizeof(f));
 }
@@ -366,7 +367,7 @@ static bool on_dhcp(const uint8_t *f, size_t len)
 	if (len < ETH_LEN + IP4_LEN || f[12] != 0x08 || f[13] != 0 ||
 	    ip[9] != IPPROTO_UDP)
 		return false;
-	udp = ip + (ip[0] & 0xf) * 4;
+	udp = ip + (size_t)(ip[0] & 0xf) * 4;
 	bootp = udp + UDP_LEN;
 	if ((size_t)(bootp - f) + BOOTP_LEN + 4 > len || udp[3] != 68)
 		return false;
@@ -385,12 +386,25 @@ static bool on_dhcp(const uint8_t *f, size_t len)
 		if (o + 2 + o[1] > end)
 			break;
 		switch (o[0]) {
-		case 1: printf(" mask"); print_addrs4(o + 2, o[1]); break;
-		case 3: printf(" router"); print_addrs4(o + 2, o[1]); break;
-		case 6: printf(" dns"); print_addrs4(o + 2, o[1]); dns = true;
+		case 1:
+			printf(" mask");
+			print_addrs4(o + 2, o[1]);
 			break;
-		case 26: printf(" mtu %u", o[2] << 8 | o[3]); break;
-		case 12: printf(" hostname %.*s", o[1], o + 2); break;
+		case 3:
+			printf(" router");
+			print_addrs4(o + 2, o[1]);
+			break;
+		case 6:
+			printf(" dns");
+			print_addrs4(o + 2, o[1]);
+			dns = true;
+			break;
+		case 26:
+			printf(" mtu %u", (unsigned)(o[2] << 8 | o[3]));
+			break;
+		case 12:
+			printf(" hostname %.*s", o[1], o + 2);
+			break;
 		case 119:
 			if (slen + o[1] <= sizeof(search)) {
 				memcpy(search + slen, o + 2, o[1]);
@@ -427,22 +441,24 @@ static bool on_ra(const uint8_t *f, size_t len)
 	printf("ra: from %02x:%02x:%02x:%02x:%02x:%02x flags%s%s",
 	       f[6], f[7], f[8], f[9], f[10], f[11],
 	       icmp[5] & 0x80 ? " M" : "", icmp[5] & 0x40 ? " O" : "");
-	for (o = icmp + 16; o + 8 <= end && o[1]; o += o[1] * 8) {
-		if (o + o[1] * 8 > end)
+	for (o = icmp + 16; o + 8 <= end && o[1]; o += (size_t)o[1] * 8) {
+		if (o + (size_t)o[1] * 8 > end)
 			break;
 		if (o[0] == 3 && o[1] == 4)
 			printf(" prefix %s/%u",
 			       inet_ntop(AF_INET6, o + 16, a, sizeof(a)), o[2]);
 		for (i = 0; o[0] == 25 && 8 + (i + 1) * 16 <= o[1] * 8; i++)
 			printf(" rdnss %s",
-			       inet_ntop(AF_INET6, o + 8 + i * 16, a, sizeof(a)));
+			       inet_ntop(AF_INET6, o + 8 + (size_t)i * 16, a,
+					 sizeof(a)));
 	}
 	printf("\n");
 	return true;
 }
 
 /**
- * on_echo() - a frame that may be the echo reply
+ * on_echo() - a frame that may be the echo reply, with the request's
+ * identifier
  * @f:		frame
  * @len:	its length
  * @from:	the address the request went to
@@ -456,8 +472,9 @@ static bool on_echo(const uint8_t *f, size_t len, struct in_addr from)
 	if (len < ETH_LEN + IP4_LEN + 8 || f[12] != 0x08 || f[13] != 0 ||
 	    ip[9] != IPPROTO_ICMP || memcmp(ip + 12, &from, 4))
 		return false;
-	icmp = ip + (ip[0] & 0xf) * 4;
-	if ((size_t)(icmp - f) + 8 > len || icmp[0] != 0)
+	icmp = ip + (size_t)(ip[0] & 0xf) * 4;
+	if ((size_t)(icmp - f) + 8 > len || icmp[0] != 0 ||
+	    (icmp[4] << 8 | icmp[5]) != ECHO_ID)
 		return false;
 	printf("echo: reply from %s\n", inet_ntoa(from));
 	return true;
