@@ -27,6 +27,7 @@
 #include "log.h"
 #include "migrate.h"
 #include "migrate_internal.h"
+#include "tcp_migrate.h"
 
 /* Section ids: never reuse one for a different meaning */
 #define MIGRATE_SEC_ADDRS	1	/* observed guest addresses and MAC */
@@ -471,12 +472,21 @@ static const struct migrate_section sections_v2[] = {
 	SECTION_LINK,
 };
 
+static const struct migrate_section sections_v3[] = {
+	SECTION_ADDRS,
+	SECTION_LINK,
+	TCP_MIGRATE_SECTIONS,
+};
+
 /* One row per version, oldest first. See doc/migration.md before adding. */
 static const struct migrate_version versions[] = {
 	{ 1, 1, VHDR_V1_LEN, read_header_v1, write_header_v1,
 	  sections_v1, ARRAY_SIZE(sections_v1) },
 	{ 2, 1, VHDR_V2_LEN, read_header_v2, write_header_v2,
 	  sections_v2, ARRAY_SIZE(sections_v2) },
+	/* Mandatory TCP sections: older readers cannot skip them */
+	{ 3, 3, VHDR_V2_LEN, read_header_v2, write_header_v2,
+	  sections_v3, ARRAY_SIZE(sections_v3) },
 };
 
 const struct migrate_table migrate_builtin = {
@@ -659,6 +669,8 @@ static void migrate_finish(struct ctx *c, int rc, const char *why)
 		xfer.error[0] = '\0';
 		info("migrate: %s: complete, %" PRIu64 " bytes in %" PRIu64 " ms",
 		     side, offset, now_ms() - xfer.start_ms);
+		if (xfer.dir == MIGRATE_SAVE)
+			tcp_migrate_source_done(c);
 	}
 	xfer.active = false;
 	xfer.result = rc;

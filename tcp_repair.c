@@ -37,6 +37,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <linux/sockios.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -150,7 +151,7 @@ static int queue_len_get(int s, unsigned long req, uint32_t *len)
  */
 static int addrs_get(int s, struct tcp_repair_state *st)
 {
-	union sockaddr_inany sa;
+	union sockaddr_inany sa = { 0 };
 	socklen_t sl = sizeof(sa);
 
 	if (getsockname(s, &sa.sa, &sl))
@@ -413,6 +414,37 @@ ssize_t tcp_repair_write(int s, enum tcp_repair_queue_id q,
 		return -errno;
 	}
 	return (ssize_t)done;
+}
+
+/**
+ * tcp_repair_sndbuf_fit() - make a socket's send buffer take a whole queue
+ * @s:		socket, connected by tcp_repair_connect()
+ * @bytes:	send queue bytes it must take at once
+ *
+ * A new socket's buffer is sized for a few segments, while the original's
+ * had grown with its traffic: without room, the send queue cannot go back
+ * in one go. Setting the size fixes it for the life of the socket (the
+ * kernel stops tuning it), so this is done only when needed; beyond
+ * net.core.wmem_max it takes CAP_NET_ADMIN (SO_SNDBUFFORCE).
+ *
+ * Return: 0 if the buffer has room for @bytes, else -ENOBUFS
+ */
+int tcp_repair_sndbuf_fit(int s, size_t bytes)
+{
+	/* Segment overhead: buffers are accounted with their metadata */
+	int want = (int)MIN(bytes * 2, (size_t)INT_MAX / 2), have;
+	socklen_t sl = sizeof(have);
+
+	if (getsockopt(s, SOL_SOCKET, SO_SNDBUF, &have, &sl))
+		return -errno;
+	if ((size_t)have / 2 >= bytes)
+		return 0;
+	if (setsockopt(s, SOL_SOCKET, SO_SNDBUFFORCE, &want, sizeof(want)))
+		setsockopt(s, SOL_SOCKET, SO_SNDBUF, &want, sizeof(want));
+	sl = sizeof(have);
+	if (getsockopt(s, SOL_SOCKET, SO_SNDBUF, &have, &sl))
+		return -errno;
+	return (size_t)have / 2 >= bytes ? 0 : -ENOBUFS;
 }
 
 /**

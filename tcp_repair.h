@@ -116,6 +116,7 @@ int tcp_repair_socket(const struct tcp_repair_state *st);
 int tcp_repair_connect(int s, const struct tcp_repair_state *st);
 ssize_t tcp_repair_write(int s, enum tcp_repair_queue_id q,
 			 const uint8_t *buf, size_t len);
+int tcp_repair_sndbuf_fit(int s, size_t bytes);
 int tcp_repair_settle(int s, const struct tcp_repair_state *st);
 ssize_t tcp_repair_resume(int s, const uint8_t *notsent, size_t len);
 int tcp_repair_shutdown(int s, const struct tcp_repair_state *st);

@@ -402,7 +402,7 @@ static int pipe_through(const int p[2], uint8_t *buf, size_t len,
  * @fds:	set to the new sockets
  * @n:		number of connections
  * @check_us:	set to the time spent reading and checking the records
- * @conn_us:	set to the time spent up to connect()
+ * @conn_us:	set to the time spent up to connect(), and sizing buffers
  * @fill_us:	set to the time spent writing queues, options, windows
  *
  * Return: 0, or -1 on failure
@@ -431,7 +431,8 @@ static int restore_all(struct image *im, int *fds, unsigned int n,
 	if (repair_switch(fds, n, TCP_REPAIR_ON))
 		return -1;
 	for (i = 0; i < n; i++)
-		if (tcp_repair_connect(fds[i], &im->st[i]))
+		if (tcp_repair_connect(fds[i], &im->st[i]) ||
+		    tcp_repair_sndbuf_fit(fds[i], im->st[i].sndq))
 			return -1;
 	*conn_us = now_us() - t;
 
@@ -563,7 +564,7 @@ static int migrate_timed(int *fds, unsigned int n, struct image *im)
 	if (restore_all(im, fds, n, &check_us, &conn_us, &fill_us))
 		return -1;
 	report("target: parse and check records", check_us, n);
-	report("target: socket, repair on, bind, connect", conn_us, n);
+	report("target: socket, repair on, connect, sndbuf", conn_us, n);
 	report("target: queues, options, windows", fill_us, n);
 	t = now_us();
 	if (repair_switch(fds, n, TCP_REPAIR_OFF))
@@ -621,7 +622,7 @@ int main(void)
 	struct image im = { 0 };
 	struct rlimit rl;
 	unsigned int i;
-	int *fds;
+	int *fds, rc = 1;
 
 	if (!getrlimit(RLIMIT_NOFILE, &rl)) {
 		rl.rlim_cur = rl.rlim_max;
@@ -634,11 +635,16 @@ int main(void)
 	fds = calloc(10000, sizeof(*fds));
 	im.rec = calloc(10000, TCP_MIGRATE_REPAIR_LEN);
 	im.st = calloc(10000, sizeof(*im.st));
-	im.data_size = 100 * 4 * (size_t)QUEUE_BYTES;
+	im.data_size = (size_t)100 * 4 * QUEUE_BYTES;
 	im.data = malloc(im.data_size);
-	if (!fds || !im.rec || !im.st || !im.data)
-		return 1;
-	for (i = 0; i < ARRAY_SIZE(cases); i++)
-		run_case(&cases[i], &im, fds);
-	return 0;
+	if (fds && im.rec && im.st && im.data) {
+		for (i = 0; i < ARRAY_SIZE(cases); i++)
+			run_case(&cases[i], &im, fds);
+		rc = 0;
+	}
+	free(fds);
+	free(im.rec);
+	free(im.st);
+	free(im.data);
+	return rc;
 }

@@ -14,13 +14,21 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sys/epoll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "flow.h"
 #include "inany.h"
+#include "migrate.h"
+#include "migrate_internal.h"
+#include "passt.h"
+#include "repair.h"
+#include "tcp_migrate.h"
 #include "tcp_repair.h"
 #include "unit.h"
 #include "util.h"
@@ -207,6 +215,7 @@ static bool pair_open(int af, struct side *a, struct side *b)
 	socklen_t sl;
 	int l;
 
+	a->fd = b->fd = -1;
 	inany_loopback(&lo, af);
 	sl = inany_to_sockaddr(&sa, &lo, 0);
 	l = socket(af, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -647,4 +656,281 @@ TEST(tcp_repair_ipv4_peer_fin_keeps_data_before_it_and_our_direction)
 		return;
 	}
 	CHECK(peer_fin(AF_INET));
+}
+
+/* The migration stream of the daemon's sections, end to end */
+
+#define STREAM_MAX	(16 << 20)	/* queues of two connections fit */
+
+/**
+ * flow_of() - a flow table entry for a connected socket, as tcp.c makes
+ * @a:		migrated side: its socket becomes the flow's
+ * @guest:	guest address (tap side, local)
+ * @seq:	base of the sequence numbers towards the guest
+ *
+ * Return: the flow, active, or NULL
+ */
+static union flow *flow_of(const struct side *a, const char *guest,
+			   uint32_t seq)
+{
+	union sockaddr_inany sa = { 0 };
+	socklen_t sl = sizeof(sa);
+	union flow *f = flow_alloc();
+
+	if (!f)
+		return NULL;
+	f->f.type = FLOW_TYPE_TCP;
+	getsockname(a->fd, &sa.sa, &sl);
+	inany_from_sockaddr(&f->f.sock.local, &f->f.sock.lport, &sa);
+	sl = sizeof(sa);
+	getpeername(a->fd, &sa.sa, &sl);
+	inany_from_sockaddr(&f->f.sock.remote, &f->f.sock.rport, &sa);
+	if (strchr(guest, ':'))
+		inet_pton(AF_INET6, guest, &f->f.tap.local.a6);
+	else
+		inany_from_v4(&f->f.tap.local, (struct in_addr){
+			      inet_addr(guest) });
+	f->f.tap.remote = f->f.sock.remote;
+	f->f.tap.lport = 40000;
+	f->f.tap.rport = f->f.sock.rport;
+	f->tcp.sock = a->fd;
+	f->tcp.flags = TCP_F_ESTABLISHED | TCP_F_WS;
+	f->tcp.mss = 1460;
+	f->tcp.ws_from_tap = 7;
+	f->tcp.ws_to_tap = 7;
+	f->tcp.seq_to_tap = seq + 1000;
+	f->tcp.seq_ack_from_tap = seq;
+	f->tcp.seq_from_tap = ~seq;
+	f->tcp.seq_ack_to_tap = ~seq;
+	f->tcp.wnd_from_tap = 65535 << 7;
+	f->tcp.wnd_to_tap = 65535 << 7;
+	flow_hash_insert(f);
+	return f;
+}
+
+/**
+ * stream_write() - run the source side of the built-in newest version
+ * @c:		context
+ * @buf:	stream destination, STREAM_MAX bytes
+ * @len:	set to the stream length
+ *
+ * Return: true if the stream was written whole
+ */
+static bool stream_write(struct ctx *c, uint8_t *buf, size_t *len)
+{
+	static struct migrate_writer w;
+	const uint8_t *p;
+	size_t n;
+	int rc;
+
+	*len = 0;
+	REQUIRE(!migrate_writer_init(&w, c, &migrate_builtin, 0));
+	while (!(rc = migrate_writer_next(&w, &p, &n))) {
+		REQUIRE(*len + n <= STREAM_MAX);
+		memcpy(buf + *len, p, n);
+		*len += n;
+		migrate_writer_consumed(&w, n);
+	}
+	REQUIRE(rc > 0);
+	tcp_migrate_source_done(c);
+	return true;
+}
+
+/**
+ * stream_read() - run the target side on a whole stream, in pieces
+ * @c:		context
+ * @buf:	stream
+ * @len:	its length
+ *
+ * Return: true if the target took it
+ */
+static bool stream_read(struct ctx *c, const uint8_t *buf, size_t len)
+{
+	static struct migrate_reader r;
+	size_t off;
+
+	int rc = 0;
+
+	migrate_reader_init(&r, c, &migrate_builtin, false, NULL);
+	for (off = 0; off < len && !rc; off += 40000)
+		rc = migrate_reader_feed(&r, buf + off, MIN(len - off, 40000));
+	if (!rc)
+		rc = migrate_reader_finish(&r);
+	if (rc)
+		fprintf(stderr, "  target: %s\n", r.error);
+	REQUIRE(!rc);
+	return true;
+}
+
+/**
+ * restored_check() - a connection came through: same flow, same view
+ * @tap:	its tap side
+ * @seq:	base of its sequence numbers towards the guest
+ * @a:		migrated side: takes the restored socket
+ *
+ * Return: true if the flow is there with the daemon's view carried, data
+ *	   sent to the guest but not acknowledged rewound
+ */
+static bool restored_check(const struct flowside *tap, uint32_t seq,
+			   struct side *a)
+{
+	union flow *f = flow_lookup(FLOW_TYPE_TCP, tap);
+
+	REQUIRE(f && f->tcp.sock >= 0);
+	REQUIRE(f->tcp.flags == (TCP_F_ESTABLISHED | TCP_F_WS));
+	REQUIRE(f->tcp.seq_ack_from_tap == seq && f->tcp.seq_to_tap == seq);
+	REQUIRE(f->tcp.seq_from_tap == ~seq && f->tcp.ws_from_tap == 7);
+	REQUIRE(f->tcp.wnd_from_tap == 65535U << 7 && f->tcp.mss == 1460);
+	a->fd = f->tcp.sock;
+	return true;
+}
+
+/**
+ * migrate_stream_both() - migrate an IPv4 and an IPv6 connection through
+ *			   the daemon's migration stream, in one process
+ * @c:		context, set up
+ * @buf:	stream buffer, STREAM_MAX bytes
+ * @a:		migrated sides, two
+ * @b:		their peers
+ * @held:	if not NULL, a copy of the first socket is kept open here:
+ *		its addresses stay taken, it cannot be restored
+ *
+ * Return: true if both (or, with @held, the second) continue byte-exact
+ *	   after the migration
+ */
+static bool migrate_stream_both(struct ctx *c, uint8_t *buf, struct side *a,
+				struct side *b, int *held)
+{
+	struct flowside tap[2];
+	size_t len, i;
+
+	for (i = 0; i < 2; i++) {
+		union flow *f;
+
+		REQUIRE(fill_queues(&a[i], &b[i]));
+		f = flow_of(&a[i], i ? "2001:db8::10" : "192.0.2.10",
+			    (uint32_t)(0xfffff000U + i));
+		REQUIRE(f);
+		tap[i] = f->f.tap;
+	}
+	if (held)
+		REQUIRE((*held = dup(a[0].fd)) >= 0);
+	REQUIRE(stream_write(c, buf, &len));
+	/* --migrate-no-linger: the frozen sockets are gone, silently */
+	a[0].fd = a[1].fd = -1;
+	REQUIRE(!flow_lookup(FLOW_TYPE_TCP, &tap[0]));
+	REQUIRE(stream_read(c, buf, len));
+	if (held)
+		REQUIRE(!flow_lookup(FLOW_TYPE_TCP, &tap[0]));
+	for (i = held ? 1 : 0; i < 2; i++) {
+		REQUIRE(restored_check(&tap[i], (uint32_t)(0xfffff000U + i),
+				       &a[i]));
+		REQUIRE(pump(&a[i], &b[i], PEER_QUEUED + AFTER_BYTES,
+			     a[i].sent + AFTER_BYTES));
+		REQUIRE(no_error(&a[i], &b[i]));
+	}
+	return true;
+}
+
+/**
+ * migrate_stream_case() - set up two connections, migrate them, clean up
+ * @hold_first:	keep the first one's addresses taken on the "target"
+ *
+ * Return: true if the migration went as migrate_stream_both() expects
+ */
+static bool migrate_stream_case(bool hold_first)
+{
+	struct side a[2] = { { .fd = -1 }, { .fd = -1 } };
+	struct side b[2] = { { .fd = -1 }, { .fd = -1 } };
+	struct ctx c = { .our_mac = { 0x02, 0, 0, 0, 0, 1 } };
+	uint8_t *buf = malloc(STREAM_MAX);
+	int held = -1;
+	bool ok;
+
+	c.epollfd = epoll_create1(EPOLL_CLOEXEC);
+	c.migrate_no_linger = true;
+	flow_init();
+	repair_init(&c);
+	ok = buf && c.epollfd >= 0 && pair_open(AF_INET, &a[0], &b[0]) &&
+	     pair_open(AF_INET6, &a[1], &b[1]) &&
+	     migrate_stream_both(&c, buf, a, b, hold_first ? &held : NULL);
+	if (held >= 0)
+		close(held);
+	pair_close(&a[0], &b[0]);
+	pair_close(&a[1], &b[1]);
+	flow_init();
+	close(c.epollfd);
+	free(buf);
+	return ok;
+}
+
+TEST(tcp_migrate_stream_carries_connections_and_their_queues_byte_exact)
+{
+	if (!repair_privileged()) {
+		unit_skip("TCP_REPAIR needs CAP_NET_ADMIN");
+		return;
+	}
+	CHECK(migrate_stream_case(false));
+}
+
+TEST(tcp_migrate_connection_that_cannot_be_restored_spares_the_others)
+{
+	if (!repair_privileged()) {
+		unit_skip("TCP_REPAIR needs CAP_NET_ADMIN");
+		return;
+	}
+	CHECK(migrate_stream_case(true));
+}
+
+/**
+ * rollback_case() - freeze through the stream writer, fail, check the thaw
+ * @a:		migrated side
+ * @b:		peer
+ *
+ * Return: true if the connection is out of repair mode and carries on
+ *	   byte-exact, with its flow still in the table
+ */
+static bool rollback_case(struct side *a, struct side *b)
+{
+	static struct migrate_writer w;
+	struct ctx c = { .our_mac = { 0x02, 0, 0, 0, 0, 1 } };
+	const uint8_t *p;
+	struct flowside tap;
+	union flow *f;
+	int i, on = -1;
+	size_t n;
+
+	flow_init();
+	repair_init(&c);
+	REQUIRE(fill_queues(a, b));
+	REQUIRE((f = flow_of(a, "192.0.2.10", 1)));
+	tap = f->f.tap;
+	REQUIRE(!migrate_writer_init(&w, &c, &migrate_builtin, 0));
+	/* Past the flow table section's prepare(): frozen, then it fails */
+	for (i = 0; i < 4 && !migrate_writer_next(&w, &p, &n); i++)
+		migrate_writer_consumed(&w, n);
+	REQUIRE(!getsockopt(a->fd, IPPROTO_TCP, TCP_REPAIR, &on,
+			    &(socklen_t){ sizeof(on) }) && on == 1);
+	migrate_writer_rollback(&w);
+	REQUIRE(!getsockopt(a->fd, IPPROTO_TCP, TCP_REPAIR, &on,
+			    &(socklen_t){ sizeof(on) }) && on == 0);
+	REQUIRE(flow_lookup(FLOW_TYPE_TCP, &tap) == f && f->tcp.sock == a->fd);
+	REQUIRE(pump(a, b, PEER_QUEUED + AFTER_BYTES, a->sent + AFTER_BYTES));
+	REQUIRE(no_error(a, b));
+	return true;
+}
+
+TEST(tcp_migrate_failed_migration_thaws_and_loses_nothing)
+{
+	struct side a, b;
+	bool ok;
+
+	if (!repair_privileged()) {
+		unit_skip("TCP_REPAIR needs CAP_NET_ADMIN");
+		return;
+	}
+	ok = pair_open(AF_INET, &a, &b) && rollback_case(&a, &b);
+	pair_close(&a, &b);
+	flow_init();
+	CHECK(ok);
 }
