@@ -24,9 +24,8 @@
 #include <string.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <linux/sockios.h>
+#include <linux/sock_diag.h>
 #include <unistd.h>
 
 #include "flow.h"
@@ -49,7 +48,7 @@
 #define TCP_RTO_RETRIES		12	/* then the guest is gone: reset */
 #define TCP_HANDSHAKE_RETRIES		6
 #define TCP_PROBE_MAX_MS	30000	/* zero-window probe interval cap */
-#define TCP_IDLE_TIMEOUT_MS	(2 * 3600 * 1000ULL)
+#define TCP_IDLE_TIMEOUT_MS	(2ULL * 3600 * 1000)
 #define TCP_ACCEPT_BATCH	64
 #define TCP_DISCARD_MAX		(1 << 20)	/* in flight without SO_PEEK_OFF */
 
@@ -57,13 +56,14 @@
  * enum tcp_timer_kind - what a connection's timer stands for
  * @TCP_TIMER_HANDSHAKE:	connect() or the handshake with the guest
  * @TCP_TIMER_RTO:		data or FIN sent, not acknowledged
- * @TCP_TIMER_PROBE:		data waiting, the guest's window is zero
+ * @TCP_TIMER_PENDING:		nothing in flight, data waiting: zero window
+ *				probe, or retry after the guest link was full
  * @TCP_TIMER_IDLE:		nothing outstanding
  */
 enum tcp_timer_kind {
 	TCP_TIMER_HANDSHAKE = 0,
 	TCP_TIMER_RTO,
-	TCP_TIMER_PROBE,
+	TCP_TIMER_PENDING,
 	TCP_TIMER_IDLE,
 };
 
@@ -97,107 +97,6 @@ static void put32(uint8_t *p, uint32_t v)
 {
 	put16(p, (uint16_t)(v >> 16));
 	put16(p + 2, (uint16_t)v);
-}
-
-/**
- * get16() - load a 16-bit network order value at any alignment
- * @p:		source
- *
- * Return: value, host order
- */
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-/**
- * get32() - load a 32-bit network order value at any alignment
- * @p:		source
- *
- * Return: value, host order
- */
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)get16(p) << 16 | get16(p + 2);
-}
-
-/**
- * tcp_opts_parse() - read the options of a segment
- * @opt:	first option byte
- * @len:	length of the option area
- * @seg:	filled with the options found
- *
- * Return: 0 on success, -1 if an option overruns the area or is malformed
- */
-static int tcp_opts_parse(const uint8_t *opt, size_t len, struct tcp_seg *seg)
-{
-	size_t i = 0;
-
-	while (i < len) {
-		uint8_t kind = opt[i], olen;
-
-		if (kind == 0)		/* end of option list */
-			break;
-		if (kind == 1) {	/* no-operation */
-			i++;
-			continue;
-		}
-		if (i + 1 >= len || (olen = opt[i + 1]) < 2 || i + olen > len)
-			return -1;
-
-		if (kind == 2 && olen == 4)
-			seg->mss = get16(opt + i + 2);
-		else if (kind == 3 && olen == 3)
-			seg->ws = (int8_t)MIN(opt[i + 2], 14);
-		else if (kind == 4 && olen == 2)
-			seg->sack_ok = true;
-		else if (kind == 8 && olen == 10) {
-			seg->ts = true;
-			seg->tsval = get32(opt + i + 2);
-			seg->tsecr = get32(opt + i + 6);
-		} else if (kind <= 4 || kind == 8) {
-			return -1;	/* known option, wrong length */
-		}
-		i += olen;
-	}
-	return 0;
-}
-
-/**
- * tcp_seg_parse() - parse and check a TCP segment from the guest
- * @l4:		TCP header and payload (checksum already verified)
- * @l4len:	length of @l4
- * @seg:	result
- *
- * Return: 0 on success, -1 for a truncated header, bad data offset, bad
- *	   options or an impossible combination of flags
- */
-int tcp_seg_parse(const uint8_t *l4, size_t l4len, struct tcp_seg *seg)
-{
-	size_t hlen;
-
-	memset(seg, 0, sizeof(*seg));
-	seg->ws = -1;
-	if (l4len < TCP_HDR_LEN)
-		return -1;
-	hlen = (size_t)(l4[12] >> 4) * 4;
-	if (hlen < TCP_HDR_LEN || hlen > l4len)
-		return -1;
-
-	seg->sport = get16(l4);
-	seg->dport = get16(l4 + 2);
-	seg->seq = get32(l4 + 4);
-	seg->ack = get32(l4 + 8);
-	seg->flags = l4[13] & 0x3f;
-	seg->wnd = get16(l4 + 14);
-	seg->data = l4 + hlen;
-	seg->len = l4len - hlen;
-
-	if (!seg->sport || !seg->dport)
-		return -1;
-	if ((seg->flags & TCP_SYN) && (seg->flags & (TCP_FIN | TCP_RST)))
-		return -1;
-	return tcp_opts_parse(l4 + TCP_HDR_LEN, hlen - TCP_HDR_LEN, seg);
 }
 
 /**
@@ -245,20 +144,26 @@ static uint16_t tcp_mss_local(const struct ctx *c, const struct tcp_conn *conn)
  * tcp_sock_space() - free space of the socket's send buffer
  * @conn:	connection
  *
+ * The kernel takes a write while the memory queued (payload and overhead)
+ * is below the buffer size, and grows the buffer with the peer's congestion
+ * window once writes hit that limit (autotuning).
+ *
  * Return: bytes send() would take now, about
  */
 static uint32_t tcp_sock_space(const struct tcp_conn *conn)
 {
-	int sndbuf = 0, outq = 0;
-	socklen_t sl = sizeof(sndbuf);
+	uint32_t mem[SK_MEMINFO_VARS];
+	socklen_t sl = sizeof(mem);
+	uint32_t sndbuf, queued;
 
-	if (getsockopt(conn->sock, SOL_SOCKET, SO_SNDBUF, &sndbuf, &sl) ||
-	    ioctl(conn->sock, SIOCOUTQ, &outq))
+	if (getsockopt(conn->sock, SOL_SOCKET, SO_MEMINFO, mem, &sl) ||
+	    sl < (SK_MEMINFO_WMEM_QUEUED + 1) * sizeof(uint32_t))
 		return 0;
-	/* The buffer grows with the peer's congestion window (autotuning) */
-	if (outq >= sndbuf)
+	sndbuf = mem[SK_MEMINFO_SNDBUF];
+	queued = mem[SK_MEMINFO_WMEM_QUEUED];
+	if (queued >= sndbuf)
 		return 0;
-	return MIN((uint32_t)(sndbuf - outq), TCP_WND_MAX);
+	return MIN(sndbuf - queued, TCP_WND_MAX);
 }
 
 /**
@@ -274,20 +179,16 @@ static uint16_t tcp_wnd_field(const struct ctx *c, struct tcp_conn *conn,
 {
 	uint32_t wnd = conn->sock >= 0 && !(conn->flags & TCP_F_CONNECTING) ?
 		       tcp_sock_space(conn) : 65535;
+	unsigned int shift;
 	uint32_t field;
 
 	/* Avoid silly windows: a sliver of a window is no window at all */
 	if (wnd < MIN((uint32_t)tcp_mss_local(c, conn), 4096U))
 		wnd = 0;
-	if (syn)
-		field = MIN(wnd, 65535);
-	else if (conn->flags & TCP_F_WS)
-		field = MIN(wnd >> conn->ws_to_tap, 65535);
-	else
-		field = MIN(wnd, 65535);
-
-	conn->wnd_to_tap = syn || !(conn->flags & TCP_F_WS) ?
-			   field : field << conn->ws_to_tap;
+	/* A SYN's window is never scaled */
+	shift = !syn && (conn->flags & TCP_F_WS) ? conn->ws_to_tap : 0;
+	field = MIN(wnd >> shift, 65535);
+	conn->wnd_to_tap = field << shift;
 	return (uint16_t)field;
 }
 
@@ -490,8 +391,8 @@ static enum tcp_timer_kind tcp_timer_kind_now(const struct tcp_conn *conn)
 		return TCP_TIMER_HANDSHAKE;
 	if (conn->seq_to_tap != conn->seq_ack_from_tap)
 		return TCP_TIMER_RTO;
-	if ((conn->flags & TCP_F_WND_FULL) && !conn->wnd_from_tap)
-		return TCP_TIMER_PROBE;
+	if (conn->flags & TCP_F_WND_FULL)
+		return TCP_TIMER_PENDING;
 	return TCP_TIMER_IDLE;
 }
 
@@ -522,7 +423,7 @@ static void tcp_timer_update(struct tcp_conn *conn, bool progress)
 
 	if (kind == conn->timer_kind && !progress &&
 	    (kind == TCP_TIMER_RTO || kind == TCP_TIMER_HANDSHAKE ||
-	     kind == TCP_TIMER_PROBE))
+	     kind == TCP_TIMER_PENDING))
 		return;
 
 	if (kind != conn->timer_kind && kind != TCP_TIMER_HANDSHAKE)
@@ -532,7 +433,7 @@ static void tcp_timer_update(struct tcp_conn *conn, bool progress)
 		conn->timer_at = now + TCP_IDLE_TIMEOUT_MS;
 	else
 		conn->timer_at = now + tcp_backoff_ms(conn->retries,
-					kind == TCP_TIMER_PROBE ?
+					kind == TCP_TIMER_PENDING ?
 					TCP_PROBE_MAX_MS : TCP_RTO_MAX_MS);
 }
 
@@ -673,6 +574,7 @@ static bool tcp_frames_to_tap(const struct ctx *c, struct tcp_conn *conn,
 		if (tcp_segment_send(c, conn, flags, conn->seq_to_tap,
 				     tcp_frames[i].data, len)) {
 			tcp_peek_off_set(conn, tcp_in_flight(conn));
+			conn->flags |= TCP_F_WND_FULL;
 			return false;
 		}
 		conn->seq_to_tap += (uint32_t)len;
@@ -690,8 +592,11 @@ static void tcp_data_from_sock(const struct ctx *c, struct tcp_conn *conn)
 	size_t seg_max = tcp_payload_max(conn);
 	struct iovec iov[TCP_FRAMES + 1];
 
-	if (!(conn->flags & TCP_F_ESTABLISHED) ||
-	    (conn->flags & TCP_F_FIN_TO_TAP))
+	if (!(conn->flags & TCP_F_ESTABLISHED)) {
+		conn->flags |= TCP_F_WND_FULL;	/* sent once established */
+		return;
+	}
+	if (conn->flags & TCP_F_FIN_TO_TAP)
 		return;
 
 	conn->flags &= ~TCP_F_WND_FULL;
@@ -958,7 +863,7 @@ static void tcp_opts_agree(const struct ctx *c, struct tcp_conn *conn,
  */
 static void tcp_sock_setup(struct tcp_conn *conn)
 {
-	union sockaddr_inany sa;
+	union sockaddr_inany sa = { .sa.sa_family = AF_UNSPEC };
 	socklen_t sl = sizeof(sa);
 	int one = 1;
 
@@ -1036,7 +941,7 @@ static void tcp_conn_open(struct ctx *c, const struct flowside *tap,
 			  const struct tcp_seg *seg)
 {
 	struct tcp_conn *conn = tcp_flow_new(tap);
-	union sockaddr_inany sa;
+	union sockaddr_inany sa = { .sa.sa_family = AF_UNSPEC };
 	socklen_t sl;
 	int s;
 
@@ -1214,7 +1119,9 @@ static void tcp_input_conn(struct ctx *c, struct tcp_conn *conn,
 		return;
 	if (tcp_conn_check_close(c, conn))
 		return;
-	tcp_data_from_sock(c, conn);
+	/* Data waiting for the guest's window: it may have opened now */
+	if (conn->flags & TCP_F_WND_FULL)
+		tcp_data_from_sock(c, conn);
 	if (flow_at(idx, FLOW_TYPE_TCP) && !tcp_conn_check_close(c, conn))
 		tcp_timer_update(conn, false);
 }
@@ -1395,7 +1302,7 @@ void tcp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 
 	(void)events;
 	for (i = 0; i < TCP_ACCEPT_BATCH; i++) {
-		union sockaddr_inany sa;
+		union sockaddr_inany sa = { .sa.sa_family = AF_UNSPEC };
 		socklen_t sl = sizeof(sa);
 		int s = accept4(ref.fd, &sa.sa, &sl,
 				SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -1445,9 +1352,12 @@ static void tcp_timer_expired(struct ctx *c, struct tcp_conn *conn)
 		}
 		tcp_data_from_sock(c, conn);
 		break;
-	case TCP_TIMER_PROBE:
+	case TCP_TIMER_PENDING:
 		conn->retries = (uint8_t)MIN(conn->retries + 1, 16);
-		tcp_send_flags(c, conn, TCP_ACK, conn->seq_to_tap - 1);
+		if (!conn->wnd_from_tap)
+			tcp_send_flags(c, conn, TCP_ACK, conn->seq_to_tap - 1);
+		else
+			tcp_data_from_sock(c, conn);
 		break;
 	case TCP_TIMER_IDLE:
 		tcp_conn_reset(c, conn, "idle timeout");

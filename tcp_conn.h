@@ -25,7 +25,8 @@
  * @TCP_F_WS:		window scaling agreed with the guest
  * @TCP_F_TS:		timestamps agreed with the guest
  * @TCP_F_WANT_OUT:	waiting for EPOLLOUT to tell the guest the window opened
- * @TCP_F_WND_FULL:	data waits in the socket for the guest's window to open
+ * @TCP_F_WND_FULL:		data waits in the socket: the guest's window is full,
+ *			or the guest link refused a frame
  */
 enum tcp_conn_flag {
 	TCP_F_CONNECTING	= 1 << 0,
@@ -39,7 +40,7 @@ enum tcp_conn_flag {
 	TCP_F_WS		= 1 << 8,
 	TCP_F_TS		= 1 << 9,
 	TCP_F_WANT_OUT		= 1 << 10,
-	TCP_F_WND_FULL		= 1 << 11,
+	TCP_F_WND_FULL	= 1 << 11,
 };
 
 /**

@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "checksum.h"
 #include "flow.h"
 #include "fwd.h"
 #include "ip.h"
@@ -26,6 +27,7 @@
 #define UDP_IDLE_TIMEOUT_MS	180000
 #define UDP_PAYLOAD_MAX		(65535 - IP4_HDR_LEN - UDP_HDR_LEN)
 #define UDP_RECV_BATCH		32	/* datagrams taken per wake-up */
+#define UDP_REFUSE_QUOTE	512	/* bytes of a refused datagram quoted */
 
 /* Received datagrams, with room for the UDP header in front */
 static uint8_t udp_buf[UDP_HDR_LEN + UDP_PAYLOAD_MAX];
@@ -71,6 +73,58 @@ static struct udp_flow *udp_flow_new(const struct flowside *tap)
 }
 
 /**
+ * udp_refuse() - tell the guest a datagram was refused: ICMP "administratively
+ *		  prohibited", quoting the datagram as RFC 792 and RFC 4443 ask
+ * @c:		execution context
+ * @tap:	tap side of the datagram
+ * @l4:		the datagram: UDP header and payload
+ * @l4len:	length of @l4
+ */
+static void udp_refuse(const struct ctx *c, const struct flowside *tap,
+		       const uint8_t *l4, size_t l4len)
+{
+	uint8_t msg[8 + IP6_HDR_LEN + UDP_REFUSE_QUOTE] = { 0 };
+	const struct in_addr *g4 = inany_v4(&tap->local);
+	size_t quote = MIN(l4len, (size_t)UDP_REFUSE_QUOTE);
+	uint8_t *ip = msg + 8;
+
+	if (g4) {
+		size_t tot = IP4_HDR_LEN + l4len;
+		uint16_t sum;
+
+		msg[0] = 3;		/* destination unreachable */
+		msg[1] = 13;		/* administratively prohibited */
+		ip[0] = 0x45;
+		ip[2] = (uint8_t)(tot >> 8);
+		ip[3] = (uint8_t)tot;
+		ip[8] = 64;
+		ip[9] = IPPROTO_UDP;
+		memcpy(ip + 12, g4, 4);
+		memcpy(ip + 16, inany_v4(&tap->remote), 4);
+		sum = csum_plain(ip, IP4_HDR_LEN);
+		memcpy(ip + 10, &sum, sizeof(sum));
+		quote = MIN(quote, (size_t)8);	/* RFC 792: 64 bits of data */
+		memcpy(ip + IP4_HDR_LEN, l4, quote);
+		ip4_send(c, *inany_v4(&tap->remote), *g4, IPPROTO_ICMP, msg,
+			 8 + IP4_HDR_LEN + quote);
+		return;
+	}
+
+	msg[0] = 1;			/* destination unreachable */
+	msg[1] = 1;			/* administratively prohibited */
+	ip[0] = 0x60;
+	ip[4] = (uint8_t)(l4len >> 8);
+	ip[5] = (uint8_t)l4len;
+	ip[6] = IPPROTO_UDP;
+	ip[7] = 64;
+	memcpy(ip + 8, &tap->local.a6, 16);
+	memcpy(ip + 24, &tap->remote.a6, 16);
+	memcpy(ip + IP6_HDR_LEN, l4, quote);
+	ip6_send(c, &tap->remote.a6, &tap->local.a6, IPPROTO_ICMPV6, msg,
+		 8 + IP6_HDR_LEN + quote);
+}
+
+/**
  * udp_flow_open() - a guest datagram starts an outbound flow
  * @c:		execution context
  * @tap:	tap side of the datagram
@@ -82,7 +136,7 @@ static struct udp_flow *udp_flow_open(const struct ctx *c,
 {
 	struct udp_flow *uflow = udp_flow_new(tap);
 	union epoll_ref ref = { .type = EPOLL_TYPE_UDP_REPLY };
-	union sockaddr_inany sa;
+	union sockaddr_inany sa = { .sa.sa_family = AF_UNSPEC };
 	socklen_t sl;
 	int s;
 
@@ -171,11 +225,13 @@ bool udp_input(struct ctx *c, int af, const union inany_addr *src,
 
 	flow = flow_lookup(FLOW_TYPE_UDP, &tap);
 	uflow = flow ? &flow->udp : udp_flow_open(c, &tap);
-	if (!uflow)
+	if (!uflow) {
+		udp_refuse(c, &tap, l4, ulen);
 		return true;
+	}
 
 	if (uflow->shared) {
-		union sockaddr_inany sa;
+		union sockaddr_inany sa = { .sa.sa_family = AF_UNSPEC };
 		socklen_t sl = inany_to_sockaddr(&sa, &uflow->f.sock.remote,
 						 uflow->f.sock.rport);
 
@@ -263,7 +319,7 @@ static struct udp_flow *udp_flow_inbound(const struct ctx *c,
 					 union epoll_ref ref,
 					 const union sockaddr_inany *peer)
 {
-	union sockaddr_inany sa;
+	union sockaddr_inany sa = { .sa.sa_family = AF_UNSPEC };
 	union inany_addr paddr;
 	struct udp_flow *uflow;
 	struct flowside tap;
@@ -308,7 +364,7 @@ void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 
 	(void)events;
 	for (i = 0; i < UDP_RECV_BATCH; i++) {
-		union sockaddr_inany peer;
+		union sockaddr_inany peer = { .sa.sa_family = AF_UNSPEC };
 		socklen_t sl = sizeof(peer);
 		struct udp_flow *uflow;
 		ssize_t n;

@@ -158,6 +158,12 @@ rst_to_guest() {
 	server_wait "$SERVER_PID" rst
 }
 
+# rst_both_ways() - resets cross the daemon in each direction
+# $1:	peer address
+rst_both_ways() {
+	rst_from_guest "$1" && rst_to_guest "$1"
+}
+
 # refused() - nothing listens in "peer": the guest's connect() is refused
 # $1:	peer address
 refused() {
@@ -267,12 +273,6 @@ start() {
 	wait_for 20 "the guest's global IPv6 address" guest_ipv6_ready
 }
 
-# guest_addr6() - the guest's global IPv6 address
-guest_addr6() {
-	ns_exec guest ip -6 addr show dev "$NS_TAP" scope global |
-		awk '$1 == "inet6" { sub("/.*", "", $2); print $2; exit }'
-}
-
 # run_transport() - every case over one transport
 # $1:	transport
 run_transport() {
@@ -302,6 +302,7 @@ run_transport() {
 		"loss: TCP $LOSS_MB MB host to guest, byte-exact"
 	)
 
+	# shellcheck disable=SC2034 # read by run_case in lib.sh
 	NS_PREFIX=$1
 	if reason=$(ns_transport_missing "$1"); then
 		skip_cases "$reason" "daemon and guest link start" \
@@ -313,7 +314,6 @@ run_transport() {
 		ns_teardown
 		return
 	fi
-	GUEST6=$(guest_addr6)
 
 	run_case "${names[0]}" bulk_to_host "$NS_PEER4" "$BULK_MB"
 	run_case "${names[1]}" bulk_to_guest "$NS_PEER4" "$BULK_MB"
@@ -323,7 +323,7 @@ run_transport() {
 	run_case "${names[5]}" many_connections "$NS_PEER6" 100
 	run_case "${names[6]}" rst_from_guest "$NS_PEER4"
 	run_case "${names[7]}" rst_to_guest "$NS_PEER4"
-	run_case "${names[8]}" eval 'rst_from_guest $NS_PEER6 && rst_to_guest $NS_PEER6'
+	run_case "${names[8]}" rst_both_ways "$NS_PEER6"
 	run_case "${names[9]}" refused "$NS_PEER4"
 	run_case "${names[10]}" refused "$NS_PEER6"
 	run_case "${names[11]}" gateway_is_host 4
@@ -347,6 +347,7 @@ run_transport() {
 }
 
 ns_init ns-tcp
+[ -x "$FP" ] || ns_fatal "$FP is missing: run make tools"
 if [ $# = 0 ]; then
 	set -- stream vhost-user
 fi

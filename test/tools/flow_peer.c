@@ -25,6 +25,8 @@
  *   udp-echo ADDR PORT            echo datagrams until killed
  *   udp-check ADDR PORT           send a datagram, expect it back
  *   dns-serve ADDR PORT IPV4      answer every DNS query with one A record
+ *   tcp-connect-rate ADDR PORT S  connect and close, one after the other, for
+ *                                 S seconds; print connections per second
  */
 
 #include <arpa/inet.h>
@@ -40,6 +42,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #define BUF_SIZE	(1 << 16)
@@ -225,25 +228,25 @@ static void send_and_print(int s, const char *path)
  */
 static uint8_t pattern_byte(unsigned int conn, size_t off)
 {
-	return (uint8_t)((off * 7 + conn * 13 + (off >> 8)) & 0xff);
+	return (uint8_t)((off * 7 + (size_t)conn * 13 + (off >> 8)) & 0xff);
 }
 
 /**
  * struct echo_conn - one connection of the echo server or checker
  * @fd:		socket, -1 when done
- * @buf:	bytes read and not yet echoed (server)
- * @len:	valid bytes in @buf
  * @eof:	the peer shut down its side
+ * @len:	valid bytes in @buf
  * @sent:	bytes sent (checker)
  * @got:	bytes received and checked (checker)
+ * @buf:	bytes read and not yet echoed (server)
  */
 struct echo_conn {
 	int fd;
-	uint8_t buf[ECHO_MAX];
-	size_t len;
 	int eof;
+	size_t len;
 	size_t sent;
 	size_t got;
+	uint8_t buf[ECHO_MAX];
 };
 
 /**
@@ -544,6 +547,35 @@ static void dns_serve(const char *addr, const char *port, const char *answer)
 }
 
 /**
+ * connect_rate() - connections opened and closed one after another
+ * @addr:	server address
+ * @port:	server port
+ * @seconds:	how long to go on
+ */
+static void connect_rate(const char *addr, const char *port, int seconds)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sockaddr_parse(addr, port, &ss);
+	struct timespec start, now;
+	unsigned long count = 0;
+	double elapsed;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	do {
+		int s = socket(ss.ss_family, SOCK_STREAM, 0);
+
+		if (s < 0 || connect(s, (struct sockaddr *)&ss, sl))
+			fail("connect");
+		close(s);
+		count++;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		elapsed = (double)(now.tv_sec - start.tv_sec) +
+			  (double)(now.tv_nsec - start.tv_nsec) / 1e9;
+	} while (elapsed < seconds);
+	printf("%.0f\n", (double)count / elapsed);
+}
+
+/**
  * nofile_raise() - raise the open-file limit, for many connections
  */
 static void nofile_raise(void)
@@ -626,6 +658,8 @@ int main(int argc, char **argv)
 		udp_echo(a, p);
 	} else if (!strcmp(mode, "udp-check")) {
 		udp_check(a, p);
+	} else if (!strcmp(mode, "tcp-connect-rate") && argc == 5) {
+		connect_rate(a, p, atoi(argv[4]));
 	} else if (!strcmp(mode, "dns-serve") && argc == 5) {
 		dns_serve(a, p, argv[4]);
 	} else {
