@@ -86,39 +86,60 @@ int fwd_nat_inbound(const struct ctx *c, const union inany_addr *peer,
 }
 
 /**
+ * fwd_sock_bind_if() - bind a socket to an interface, if one is given
+ * @s:		socket
+ * @ifname:	interface name, or empty
+ *
+ * Return: 0 on success (or nothing to do), -errno on failure
+ */
+static int fwd_sock_bind_if(int s, const char *ifname)
+{
+	if (*ifname && setsockopt(s, SOL_SOCKET, SO_BINDTODEVICE, ifname,
+				  (socklen_t)strlen(ifname) + 1))
+		return -errno;
+	return 0;
+}
+
+/**
  * fwd_sock_outbound() - a non-blocking socket towards a host target
  * @c:		execution context
  * @type:	SOCK_STREAM or SOCK_DGRAM
- * @target:	where it will connect or send to
+ * @proto:	protocol: 0 for the type's default, or IPPROTO_ICMP(V6) for
+ *		a ping socket
+ * @target:	where the socket will send
  *
- * Bound to the configured outbound address of the family, if any, unless the
- * target is a loopback address.
+ * Bound to the configured outbound address (-o) and interface
+ * (--outbound-if4, --outbound-if6) of the family, if any, unless the target
+ * is the host's loopback.
  *
  * Return: socket, or negative error code
  */
-int fwd_sock_outbound(const struct ctx *c, int type,
+int fwd_sock_outbound(const struct ctx *c, int type, int proto,
 		      const union inany_addr *target)
 {
-	int af = inany_af(target), s;
+	int af = inany_af(target), s, rc;
 	union sockaddr_inany sa;
 	union inany_addr out;
 	socklen_t sl;
 
-	s = socket(af, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	s = socket(af, type | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
 	if (s < 0)
 		return -errno;
+	if (inany_is_loopback(target))
+		return s;
 
+	rc = fwd_sock_bind_if(s, af == AF_INET ? c->ip4.outbound_if :
+						 c->ip6.outbound_if);
 	if (af == AF_INET)
 		inany_from_v4(&out, c->ip4.outbound);
 	else
 		out.a6 = c->ip6.outbound;
-	if (inany_is_unspecified(&out) || inany_is_loopback(target))
-		return s;
-
-	sl = inany_to_sockaddr(&sa, &out, 0);
-	if (bind(s, &sa.sa, sl)) {
-		int rc = -errno;
-
+	if (!rc && !inany_is_unspecified(&out)) {
+		sl = inany_to_sockaddr(&sa, &out, 0);
+		if (bind(s, &sa.sa, sl))
+			rc = -errno;
+	}
+	if (rc) {
 		close(s);
 		return rc;
 	}
@@ -193,8 +214,13 @@ static int fwd_listen_one(const struct ctx *c, int type,
 	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (af == AF_INET6)
 		setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	if (*ifname && setsockopt(s, SOL_SOCKET, SO_BINDTODEVICE, ifname,
-				  (socklen_t)strlen(ifname) + 1))
+	/* --freebind: the address may not (yet) be configured on the host */
+	if (c->freebind &&
+	    setsockopt(s, af == AF_INET ? IPPROTO_IP : IPPROTO_IPV6,
+		       af == AF_INET ? IP_FREEBIND : IPV6_FREEBIND, &one,
+		       sizeof(one)))
+		goto fail;
+	if (fwd_sock_bind_if(s, ifname))
 		goto fail;
 	if (bind(s, &sa.sa, sl))
 		goto fail;

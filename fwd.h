@@ -21,7 +21,7 @@ bool fwd_nat_outbound(const struct ctx *c, const union inany_addr *dst,
 		      uint16_t port, union inany_addr *target);
 int fwd_nat_inbound(const struct ctx *c, const union inany_addr *peer,
 		    struct flowside *tap);
-int fwd_sock_outbound(const struct ctx *c, int type,
+int fwd_sock_outbound(const struct ctx *c, int type, int proto,
 		      const union inany_addr *target);
 int fwd_send_to_guest(const struct ctx *c, const struct flowside *tap,
 		      uint8_t proto, const void *l4, size_t len);

@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "fwd.h"
 #include "icmp.h"
 #include "inany.h"
 #include "ip.h"
@@ -135,13 +136,15 @@ static void icmp_sock_error(int af, int error)
  * @id:		guest's echo identifier
  * @src:	guest's source address
  * @dst:	destination as the guest addressed it
+ * @host:	destination on the host side
  *
  * Return: new slot, or NULL if none is free or the socket failed
  */
 static struct icmp_echo *icmp_echo_new(const struct ctx *c, int af,
 				       uint16_t id,
 				       const union inany_addr *src,
-				       const union inany_addr *dst)
+				       const union inany_addr *dst,
+				       const union inany_addr *host)
 {
 	union epoll_ref ref = { .type = EPOLL_TYPE_PING };
 	struct icmp_echo *e = NULL;
@@ -155,10 +158,11 @@ static struct icmp_echo *icmp_echo_new(const struct ctx *c, int af,
 			      ICMP_ECHO_MAX);
 		return NULL;
 	}
-	fd = socket(af, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-		    af == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6);
+	fd = fwd_sock_outbound(c, SOCK_DGRAM,
+			       af == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6,
+			       host);
 	if (fd < 0) {
-		icmp_sock_error(af, errno);
+		icmp_sock_error(af, -fd);
 		return NULL;
 	}
 	ref.fd = fd;
@@ -229,7 +233,7 @@ void icmp_input(struct ctx *c, int af, const union inany_addr *src,
 	icmp_echoes_init();
 	id = (uint16_t)(l4[4] << 8 | l4[5]);
 	e = icmp_echo_find(af, id, dst);
-	if (!e && !(e = icmp_echo_new(c, af, id, src, dst)))
+	if (!e && !(e = icmp_echo_new(c, af, id, src, dst, &host)))
 		return;
 	e->guest_src = *src;
 	e->last_ms = now_ms();

@@ -958,7 +958,7 @@ static void tcp_conn_open(struct ctx *c, const struct flowside *tap,
 		return;
 	}
 	conn->f.sock.rport = tap->rport;
-	s = fwd_sock_outbound(c, SOCK_STREAM, &conn->f.sock.remote);
+	s = fwd_sock_outbound(c, SOCK_STREAM, 0, &conn->f.sock.remote);
 	if (s < 0) {
 		err_ratelimit("tcp: can't open socket: %s", strerror(-s));
 		tcp_rst_reply(c, tap, seg);

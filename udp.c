@@ -150,7 +150,7 @@ static struct udp_flow *udp_flow_open(const struct ctx *c,
 		return NULL;
 	}
 	uflow->f.sock.rport = tap->rport;
-	s = fwd_sock_outbound(c, SOCK_DGRAM, &uflow->f.sock.remote);
+	s = fwd_sock_outbound(c, SOCK_DGRAM, 0, &uflow->f.sock.remote);
 	if (s < 0) {
 		err_ratelimit("udp: can't open socket: %s", strerror(-s));
 		flow_close((union flow *)uflow);

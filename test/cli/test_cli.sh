@@ -183,6 +183,24 @@ case_install_puts_binary_and_manual() {
 	[ -x "$TMP/inst/bin/passt" ] && [ -f "$TMP/inst/share/man/man1/passt.1" ]
 }
 
+case_freebind_allows_foreign_bind_address() {
+	local pid i
+	# 198.51.100.77 is on no interface: binding a forwarded port to it
+	# fails, unless --freebind
+	$PASST -f -q -s "$TMP/fb.sock" -t 198.51.100.77/18080 2>"$TMP/fb.err"
+	[ $? -eq 1 ] || return 1
+	$PASST -f -q -s "$TMP/fb.sock" -t 198.51.100.77/18080 --freebind &
+	pid=$!
+	PIDS+=("$pid")
+	for i in $(seq 50); do
+		[ -S "$TMP/fb.sock" ] && break
+		sleep 0.1
+	done
+	kill -0 "$pid" || return 1
+	kill "$pid"
+	wait "$pid"
+}
+
 run_case "unknown option: one line, exit 1" case_unknown_option
 run_case "malformed values refused with exit 1" case_bad_values
 run_case "missing argument refused" case_missing_argument
@@ -199,6 +217,8 @@ run_case "no default route: starts and says what it chose" \
 	case_no_default_route_still_starts
 run_case "make install PREFIX= installs binary and manual" \
 	case_install_puts_binary_and_manual
+run_case "--freebind: forwarded port on an address not on the host" \
+	case_freebind_allows_foreign_bind_address
 run_case "--fd with --one-off: exits when the link ends" \
 	case_fd_one_off_exits_when_peer_leaves
 

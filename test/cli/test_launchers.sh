@@ -440,6 +440,12 @@ qemu_cases() {
 		case_qm_echo 192.0.2.253 reply --map-host-loopback 192.0.2.253
 	run_case "QEMU: --map-guest-addr: echo reaches the host's address" \
 		case_qm_echo 192.0.2.252 reply --map-guest-addr 192.0.2.252
+	run_case "QEMU: echo to the peer through the uplink" \
+		case_qm_echo "$NS_PEER4" reply
+	run_case "QEMU: --outbound-if4 lo: the peer is out of reach" \
+		case_qm_echo "$NS_PEER4" "no reply" --outbound-if4 lo
+	run_case "QEMU: --outbound 127.0.0.1: the peer is out of reach" \
+		case_qm_echo "$NS_PEER4" "no reply" --outbound 127.0.0.1
 	ns_teardown
 }
 
