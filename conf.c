@@ -249,20 +249,34 @@ static int set_interface(struct ctx *c, const char *arg)
 	return if_nametoindex(arg) ? 0 : -1;
 }
 
-/** set_outbound() - -o: source address of host sockets */
-static int set_outbound(struct ctx *c, const char *arg)
+/**
+ * set_addr_by_family() - store an address option in its family's field
+ * @a4:		IPv4 destination
+ * @a6:		IPv6 destination
+ * @arg:	option argument
+ *
+ * Return: 0 on success, -1 on a bad address
+ */
+static int set_addr_by_family(struct in_addr *a4, struct in6_addr *a6,
+			const char *arg)
 {
-	struct in6_addr a6;
-	struct in_addr a4;
-	int af = parse_addr(arg, &a4, &a6);
+	struct in6_addr v6;
+	struct in_addr v4;
+	int af = parse_addr(arg, &v4, &v6);
 
 	if (af == AF_INET)
-		c->ip4.outbound = a4;
+		*a4 = v4;
 	else if (af == AF_INET6)
-		c->ip6.outbound = a6;
+		*a6 = v6;
 	else
 		return -1;
 	return 0;
+}
+
+/** set_outbound() - -o: source address of host sockets */
+static int set_outbound(struct ctx *c, const char *arg)
+{
+	return set_addr_by_family(&c->ip4.outbound, &c->ip6.outbound, arg);
 }
 
 /** set_outbound_if4() - --outbound-if4: interface for IPv4 host sockets */
@@ -318,33 +332,13 @@ static int set_dns(struct ctx *c, const char *arg)
 /** set_dns_forward() - --dns-forward: address whose DNS queries go to the host's resolver */
 static int set_dns_forward(struct ctx *c, const char *arg)
 {
-	struct in6_addr a6;
-	struct in_addr a4;
-	int af = parse_addr(arg, &a4, &a6);
-
-	if (af == AF_INET)
-		c->ip4.dns_match = a4;
-	else if (af == AF_INET6)
-		c->ip6.dns_match = a6;
-	else
-		return -1;
-	return 0;
+	return set_addr_by_family(&c->ip4.dns_match, &c->ip6.dns_match, arg);
 }
 
 /** set_dns_host() - --dns-host: the host resolver forwarded queries go to */
 static int set_dns_host(struct ctx *c, const char *arg)
 {
-	struct in6_addr a6;
-	struct in_addr a4;
-	int af = parse_addr(arg, &a4, &a6);
-
-	if (af == AF_INET)
-		c->ip4.dns_host = a4;
-	else if (af == AF_INET6)
-		c->ip6.dns_host = a6;
-	else
-		return -1;
-	return 0;
+	return set_addr_by_family(&c->ip4.dns_host, &c->ip6.dns_host, arg);
 }
 
 /**
@@ -423,41 +417,17 @@ static int set_udp_ports(struct ctx *c, const char *arg)
 	return fwd_spec_parse(&c->udp_fwd, arg);
 }
 
-/**
- * set_map_addr() - parse an address option that names a mapped address
- * @a4:		IPv4 destination
- * @a6:		IPv6 destination
- * @arg:	option argument
- *
- * Return: 0 on success, -1 on a bad address
- */
-static int set_map_addr(struct in_addr *a4, struct in6_addr *a6,
-			const char *arg)
-{
-	struct in6_addr v6;
-	struct in_addr v4;
-	int af = parse_addr(arg, &v4, &v6);
-
-	if (af == AF_INET)
-		*a4 = v4;
-	else if (af == AF_INET6)
-		*a6 = v6;
-	else
-		return -1;
-	return 0;
-}
-
 /** set_map_host_loopback() - --map-host-loopback: address for the host */
 static int set_map_host_loopback(struct ctx *c, const char *arg)
 {
-	return set_map_addr(&c->ip4.map_host_loopback,
+	return set_addr_by_family(&c->ip4.map_host_loopback,
 			    &c->ip6.map_host_loopback, arg);
 }
 
 /** set_map_guest_addr() - --map-guest-addr: address for the guest's own */
 static int set_map_guest_addr(struct ctx *c, const char *arg)
 {
-	return set_map_addr(&c->ip4.map_guest_addr, &c->ip6.map_guest_addr,
+	return set_addr_by_family(&c->ip4.map_guest_addr, &c->ip6.map_guest_addr,
 			    arg);
 }
 

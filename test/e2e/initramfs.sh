@@ -8,13 +8,17 @@
 # KERNEL_DIR is a Debian kernel package unpacked by setup.sh (it holds
 # lib/modules/VERSION). The image contains a static busybox with a link for
 # each applet, the modules virtio-net needs (and whatever they depend on, in
-# load order), and the guest's /init and udhcpc script from test/e2e/guest/.
+# load order), the guest's /init and udhcpc script from test/e2e/guest/, and
+# e2e-pattern (test/e2e/pattern.c, built static): the same binary is left
+# next to OUTPUT for the test's other end.
 
 set -eu
 
 KERNEL_DIR="$1"
 OUTPUT="$2"
 GUEST_DIR="$(dirname "$0")/guest"
+PATTERN_SRC="$(dirname "$0")/pattern.c"
+PATTERN="$(dirname "${OUTPUT}")/e2e-pattern"
 BUSYBOX="${BUSYBOX:-/bin/busybox}"
 # Modules the guest needs; their dependencies are found from their .modinfo
 WANTED_MODULES="virtio_pci virtio_net"
@@ -98,6 +102,8 @@ add_busybox
 for module in ${WANTED_MODULES}; do
 	add_module "${module}"
 done
+${CC:-gcc} -static -O2 -Wall -Wextra -Werror -o "${PATTERN}" "${PATTERN_SRC}"
+install -m 755 "${PATTERN}" "${STAGE}/bin/e2e-pattern"
 install -m 755 "${GUEST_DIR}/init" "${STAGE}/init"
 install -m 755 "${GUEST_DIR}/udhcpc.script" "${STAGE}/etc/udhcpc.script"
 

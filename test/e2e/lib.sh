@@ -231,40 +231,76 @@ qmp_cmd() {
 	return 1
 }
 
+# ns_host_add() - create a "host" namespace, linked to NS_PEER's bridge port
+# $1:	namespace
+# $2:	name of its link's end in NS_PEER (not on the bridge yet)
+#
+# The namespace has 192.0.2.1/24 and 2001:db8::1/64 on veth0, whose MAC
+# address is HOST_LINK_MAC in every host namespace: the peer's neighbour
+# entries stay right whichever of them is on the bridge. Default routes go
+# through NS_PEER's 192.0.2.2 and 2001:db8::2; ping sockets are allowed to
+# every group.
+ns_host_add() {
+	ip netns add "$1" || return 1
+	ip -n "$1" link add veth0 address "${HOST_LINK_MAC}" type veth \
+		peer name "$2" netns "${NS_PEER}" || return 1
+	ip -n "$1" addr add 192.0.2.1/24 dev veth0
+	ip -n "$1" addr add 2001:db8::1/64 dev veth0 nodad
+	ip -n "$1" link set lo up
+	ip -n "$1" link set veth0 up
+	ip -n "${NS_PEER}" link set "$2" up
+	ip -n "$1" route add default via 192.0.2.2
+	ip -n "$1" -6 route add default via 2001:db8::2
+	ip netns exec "$1" sysctl -qw net.ipv4.ping_group_range='0 2147483647'
+	# `ip netns exec` shows this file as /etc/resolv.conf in the namespace
+	mkdir -p "/etc/netns/$1"
+	printf 'nameserver 192.0.2.2\nnameserver 2001:db8::2\n' \
+		> "/etc/netns/$1/resolv.conf"
+}
+
 # ns_setup() - create the namespaces: NS_HOST (daemon, QEMU) and NS_PEER
 #
-# A veth pair joins them: NS_HOST has 192.0.2.1/24 and 2001:db8::1/64 with
-# default routes through NS_PEER's 192.0.2.2 and 2001:db8::2. NS_PEER also
-# has 198.51.100.1 and 2001:db8:1::1 on its loopback: servers there are
-# reached through a routed link, not at the gateway's own address (which
-# the daemon may map to the host). Ping sockets are allowed to every group
-# in NS_HOST.
+# NS_PEER has a bridge, br0, with 192.0.2.2/24 and 2001:db8::2/64, and
+# 198.51.100.1 and 2001:db8:1::1 on its loopback: servers there are reached
+# through a routed link, not at the gateway's own address (which the daemon
+# may map to the host). NS_HOST's link (see ns_host_add()) is on the bridge.
+# A second host namespace, NS_HOST2 with the same addresses, can be added
+# for migration (ns_host2_add()); peer_attach() chooses which one the
+# bridge reaches.
 ns_setup() {
 	NS_HOST="passt-e2e-host-$$"
 	NS_PEER="passt-e2e-peer-$$"
-	ip netns add "${NS_HOST}" || return 1
 	ip netns add "${NS_PEER}" || return 1
-	ip -n "${NS_HOST}" link add veth0 type veth peer name veth1 \
-		netns "${NS_PEER}" || return 1
-	ip -n "${NS_HOST}" addr add 192.0.2.1/24 dev veth0
-	ip -n "${NS_HOST}" addr add 2001:db8::1/64 dev veth0 nodad
-	ip -n "${NS_PEER}" addr add 192.0.2.2/24 dev veth1
-	ip -n "${NS_PEER}" addr add 2001:db8::2/64 dev veth1 nodad
-	for ns in "${NS_HOST}" "${NS_PEER}"; do
-		ip -n "${ns}" link set lo up
-	done
-	ip -n "${NS_HOST}" link set veth0 up
-	ip -n "${NS_PEER}" link set veth1 up
+	ip -n "${NS_PEER}" link set lo up
+	ip -n "${NS_PEER}" link add br0 type bridge stp_state 0 \
+		mcast_snooping 0 || return 1
+	ip -n "${NS_PEER}" addr add 192.0.2.2/24 dev br0
+	ip -n "${NS_PEER}" addr add 2001:db8::2/64 dev br0 nodad
+	ip -n "${NS_PEER}" link set br0 up
 	ip -n "${NS_PEER}" addr add 198.51.100.1/32 dev lo
 	ip -n "${NS_PEER}" addr add 2001:db8:1::1/128 dev lo
-	ip -n "${NS_HOST}" route add default via 192.0.2.2
-	ip -n "${NS_HOST}" -6 route add default via 2001:db8::2
-	ip netns exec "${NS_HOST}" sysctl -qw \
-		net.ipv4.ping_group_range='0 2147483647'
-	# `ip netns exec` shows this file as /etc/resolv.conf in NS_HOST
-	mkdir -p "/etc/netns/${NS_HOST}"
-	printf 'nameserver 192.0.2.2\nnameserver 2001:db8::2\n' \
-		> "/etc/netns/${NS_HOST}/resolv.conf"
+	ns_host_add "${NS_HOST}" vhost0 || return 1
+	ip -n "${NS_PEER}" link set vhost0 master br0
+}
+
+# ns_host2_add() - add NS_HOST2, a second host namespace, off the bridge
+ns_host2_add() {
+	NS_HOST2="passt-e2e-host2-$$"
+	ns_host_add "${NS_HOST2}" vhost1
+}
+
+# peer_attach() - put one host namespace's link on NS_PEER's bridge, alone
+# $1:	NS_HOST or NS_HOST2's name
+#
+# Moving the link is the network's switch-over at the end of a migration:
+# the port that leaves takes its forwarding entries along, so the peer's
+# next frames reach the host namespace that joined.
+peer_attach() {
+	local on=vhost0 off=vhost1
+
+	[ "$1" = "${NS_HOST2:-}" ] && on=vhost1 && off=vhost0
+	ip -n "${NS_PEER}" link set "${off}" nomaster 2>/dev/null
+	ip -n "${NS_PEER}" link set "${on}" master br0
 }
 
 # port_listening() - true if a TCP socket listens on a port in a namespace
@@ -274,10 +310,39 @@ port_listening() {
 	[ -n "$(ip netns exec "$1" ss -Hltn "sport = :$2")" ]
 }
 
-# ns_cleanup() - delete the namespaces ns_setup() created
+# ns_cleanup() - delete the namespaces ns_setup() and ns_host2_add() created
 ns_cleanup() {
-	[ -n "${NS_HOST:-}" ] && rm -rf "/etc/netns/${NS_HOST}" &&
-		ip netns del "${NS_HOST}" 2>/dev/null
+	local ns
+
+	for ns in "${NS_HOST:-}" "${NS_HOST2:-}"; do
+		[ -n "${ns}" ] || continue
+		rm -rf "/etc/netns/${ns}"
+		ip netns del "${ns}" 2>/dev/null
+	done
 	[ -n "${NS_PEER:-}" ] && ip netns del "${NS_PEER}" 2>/dev/null
 	return 0
+}
+
+# vm_save() - keep the current QEMU's PID and channels under a name
+# $1:	name, such as A or B
+#
+# The helpers above work on one QEMU at a time (QEMU_PID, the command
+# channel, QMP); a migration has two: vm_save() and vm_load() switch.
+vm_save() {
+	local var
+
+	for var in QEMU_PID CHAN_IN CHAN_OUT QMP_IN QMP_OUT QMP_READY; do
+		declare -g "VM_$1_${var}=${!var}"
+	done
+}
+
+# vm_load() - make a QEMU saved by vm_save() the current one
+# $1:	its name
+vm_load() {
+	local var saved
+
+	for var in QEMU_PID CHAN_IN CHAN_OUT QMP_IN QMP_OUT QMP_READY; do
+		saved="VM_$1_${var}"
+		declare -g "${var}=${!saved}"
+	done
 }

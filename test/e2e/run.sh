@@ -10,11 +10,16 @@
 # in the "host" namespace with the daemon as its NIC, then checks from inside
 # the guest: DHCP, ping to the gateway, IPv6 address, ping6 to the gateway,
 # TCP streams to and from a server in the "peer" namespace and through a port
-# the daemon forwards.
+# the daemon forwards. Then it live-migrates the guest between two QEMU and
+# daemon pairs (migrate.sh).
 #
 # Environment:
 #   E2E_TRANSPORTS	transports to run (default "none stream vhost-user");
 #			"none" boots without a NIC and checks the guest alone
+#   E2E_MIGRATE_CASES	migration cases (default "same-ns own-ns older
+#			cancel refuse"), see README.md
+#   E2E_MIGRATE_TCP	if 1, TCP streams across every migration case
+#   E2E_MIGRATE_RATE	bytes/s of each direction of those streams (1 MiB)
 #   E2E_BOOT_TIMEOUT	seconds allowed from QEMU's start to DHCP done (120)
 #   E2E_KEEP		if set, keep the run directory with every log
 #   E2E_DAEMON_OPTS	more options for the daemon, such as -d
@@ -23,14 +28,16 @@ set -u
 
 cd "$(dirname "$0")/../.." || exit 1
 . test/e2e/lib.sh
+. test/e2e/migrate.sh
 
 E2E_CACHE="${E2E_CACHE:-${PWD}/build/e2e}"
 KERNEL="${E2E_CACHE}/kernel/vmlinuz"
 INITRAMFS="${E2E_CACHE}/initramfs.gz"
-TRANSPORTS="${E2E_TRANSPORTS:-none stream vhost-user}"
+TRANSPORTS="${E2E_TRANSPORTS-none stream vhost-user}"
 BOOT_TIMEOUT="${E2E_BOOT_TIMEOUT:-120}"
 GUEST_MEM=256M
 GUEST_MAC=52:54:00:e2:e2:01
+HOST_LINK_MAC=02:e2:e2:00:00:01
 HOST_ADDR4=192.0.2.1
 PEER_ADDR4=198.51.100.1
 PEER_ADDR6=2001:db8:1::1
@@ -62,27 +69,33 @@ show_log() {
 	tail -n "${2:-15}" "$1" | sed 's/^/    /'
 }
 
-# daemon_start() - start the daemon in NS_HOST, wait for its socket
+# daemon_start() - start the daemon, wait for its socket
 # $1:	transport: stream or vhost-user
-# $2:	run directory of this transport
+# $2:	run directory of this daemon
+# $3:	network namespace
+# $4:	user to run it as: root, or nobody (no capabilities, no groups)
+# $@:	more options (after four shifts), such as -t
 # Sets DAEMON_PID and SOCK. Return: 0 once it listens, 1 otherwise
 daemon_start() {
-	local opts=()
+	local opts=() run=(ip netns exec "$3")
 
 	[ "$1" = vhost-user ] && opts+=(--vhost-user)
-	opts+=(-t "${PORT_FORWARDED}")
 	# shellcheck disable=SC2206
 	opts+=(${E2E_DAEMON_OPTS:-})
+	[ "$4" != root ] && run+=(setpriv --reuid="$4" --regid=nogroup
+				  --clear-groups --inh-caps=-all)
 	SOCK="$2/passt.sock"
-	proc_start "$2/passt.log" ip netns exec "${NS_HOST}" \
-		./passt -f "${opts[@]}" -s "${SOCK}"
+	proc_start "$2/passt.log" "${run[@]}" ./passt -f "${opts[@]}" \
+		"${@:5}" -s "${SOCK}"
 	DAEMON_PID="${STARTED_PID}"
 	wait_for 10 "${DAEMON_PID}" test -S "${SOCK}"
 }
 
-# qemu_start() - start QEMU in NS_HOST with the guest and the given NIC
+# qemu_start() - start QEMU with the guest and the given NIC
 # $1:	transport: none, stream or vhost-user
-# $2:	run directory of this transport (console log, channel, QMP)
+# $2:	run directory of this QEMU (console log, channel, QMP)
+# $3:	network namespace
+# $@:	more QEMU arguments (after three shifts), such as -incoming
 # Sets QEMU_PID and QEMU_START_MS
 qemu_start() {
 	local append="console=ttyS0 panic=-1 loglevel=6" args nic=()
@@ -112,12 +125,12 @@ qemu_start() {
 	      -chardev "pipe,id=channel,path=$2/channel"
 	      -serial chardev:channel
 	      -chardev "pipe,id=qmp,path=$2/qmp" -mon chardev=qmp,mode=control
-	      "${nic[@]}")
+	      "${nic[@]}" "${@:4}")
 
 	chan_open "$2/channel"
 	qmp_open "$2/qmp"
 	QEMU_START_MS="$(now_ms)"
-	proc_start "$2/qemu.log" ip netns exec "${NS_HOST}" \
+	proc_start "$2/qemu.log" ip netns exec "$3" \
 		qemu-system-x86_64 "${args[@]}"
 	QEMU_PID="${STARTED_PID}"
 }
@@ -340,13 +353,15 @@ run_transport() {
 	local dir="${RUN_DIR}/$1"
 
 	mkdir -p "${dir}"
-	if [ "$1" != none ] && ! daemon_start "$1" "${dir}"; then
+	if [ "$1" != none ] &&
+	   ! daemon_start "$1" "${dir}" "${NS_HOST}" root \
+		-t "${PORT_FORWARDED}"; then
 		result FAIL "$1: daemon listens" "no socket at ${SOCK}"
 		show_log "${dir}/passt.log"
 		proc_stop "${DAEMON_PID}"
 		return
 	fi
-	qemu_start "$1" "${dir}"
+	qemu_start "$1" "${dir}" "${NS_HOST}"
 	if check_boot "$1" "${dir}" && [ "$1" != none ]; then
 		if check_dhcp "$1"; then
 			check_ping "$1" 4
@@ -388,6 +403,12 @@ if ! test/e2e/initramfs.sh "${E2E_CACHE}/kernel" "${INITRAMFS}"; then
 	summary
 	exit 1
 fi
+if [ -n "${MIG_CASES}" ] &&
+   ! gcc -O2 -Wall -Wextra -Werror -o "${E2E_CACHE}/e2e-relay" test/e2e/relay.c; then
+	result FAIL "building test/e2e/relay.c"
+	summary
+	exit 1
+fi
 echo "e2e: $(qemu-system-x86_64 --version | head -1), kernel $(cat "${E2E_CACHE}/kernel/package")"
 
 RUN_DIR="$(mktemp -d /tmp/passt-e2e.XXXXXX)"
@@ -399,4 +420,5 @@ fi
 for transport in ${TRANSPORTS}; do
 	run_transport "${transport}"
 done
+run_migration
 summary

@@ -5,7 +5,9 @@
 #
 # Idempotent: installs only what is missing, from Debian's archive alone.
 #   - qemu-system-x86 from bookworm-backports (QEMU 10)
-#   - busybox-static, cpio, xz-utils, iproute2 (ip, ss), binutils (objcopy)
+#   - busybox-static, cpio, xz-utils, iproute2 (ip, ss, bridge), binutils
+#     (objcopy), gcc and libc6-dev (the static e2e-pattern), util-linux
+#     (setpriv)
 #   - a Debian kernel image, unpacked under CACHE_DIR (never into /boot)
 #
 # Usage: test/e2e/setup.sh [CACHE_DIR]	(default: build/e2e)
@@ -61,10 +63,11 @@ installed() {
 	dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'ok installed'
 }
 
-# install_tools() - install busybox, cpio, xz, iproute2, binutils if missing
+# install_tools() - install the tools above (but QEMU) that are missing
 install_tools() {
 	missing=
-	for pkg in busybox-static cpio xz-utils iproute2 binutils; do
+	for pkg in busybox-static cpio xz-utils iproute2 binutils gcc libc6-dev \
+		   util-linux; do
 		installed "${pkg}" || missing="${missing} ${pkg}"
 	done
 	[ -z "${missing}" ] && return 0
