@@ -6,46 +6,15 @@
 # manual, daemonising (the parent exits only once the socket is ready), the
 # PID file, a clean exit on SIGTERM, the default socket name, --fd.
 
-set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
+CLI_SUITE=cli
+. test/cli/lib.sh
 PASST=./passt
-TMP=$(mktemp -d /tmp/passt-cli.XXXXXX)
-PIDS=()
-passed=0
-failed=0
 
-# cleanup() - stop every daemon a case started, by PID, and remove files
-cleanup() {
-	local p
-	for p in "${PIDS[@]}"; do
-		kill "$p" 2>/dev/null
-	done
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-# run_case() - run one case function and print its line
-# $1: description, $2: function
-run_case() {
-	if "$2" >"$TMP/case.log" 2>&1; then
-		printf 'cli: %s .......... ok\n' "$1"
-		passed=$((passed + 1))
-	else
-		printf 'cli: %s .......... FAIL\n' "$1"
-		sed 's/^/    /' "$TMP/case.log" | tail -n 20
-		failed=$((failed + 1))
-	fi
-}
-
-# wait_gone() - wait, bounded, until a process has exited
+# gone() - whether a process has exited
 # $1: PID
-wait_gone() {
-	local i
-	for i in $(seq 50); do
-		kill -0 "$1" 2>/dev/null || return 0
-		sleep 0.1
-	done
-	return 1
+gone() {
+	! kill -0 "$1" 2>/dev/null
 }
 
 case_unknown_option() {
@@ -103,7 +72,7 @@ case_daemon_ready_when_parent_exits() {
 	kill -0 "$pid" || return 1
 	[ "$(readlink /proc/"$pid"/exe)" = "$(readlink -f $PASST)" ] || return 1
 	kill -TERM "$pid"
-	wait_gone "$pid" || { echo "still running after SIGTERM"; return 1; }
+	wait_for gone "$pid" || { echo "still running after SIGTERM"; return 1; }
 	[ ! -e "$TMP/d.sock" ] || { echo "socket left behind"; return 1; }
 	[ ! -e "$TMP/d.pid" ] || { echo "PID file left behind"; return 1; }
 }
@@ -222,5 +191,4 @@ run_case "--freebind: forwarded port on an address not on the host" \
 run_case "--fd with --one-off: exits when the link ends" \
 	case_fd_one_off_exits_when_peer_leaves
 
-echo "cli: $passed passed, $failed failed, 0 skipped"
-[ "$failed" -eq 0 ]
+cli_summary

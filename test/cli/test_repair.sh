@@ -9,50 +9,11 @@
 # helper. Switching TCP_REPAIR on real sockets is in test/unit/test_repair.c.
 # Needs root: the helper needs CAP_NET_ADMIN, the daemon runs as nobody once.
 
-set -u
 cd "$(dirname "$0")/../.." || exit 1
+CLI_SUITE=repair
+. test/cli/lib.sh
 PASST=./passt
 HELPER=./passt-repair
-TMP=$(mktemp -d /tmp/passt-repair-cli.XXXXXX)
-PIDS=()
-passed=0
-failed=0
-skipped=0
-
-# cleanup() - stop every process a case started, by PID, and remove files
-cleanup() {
-	local p
-	for p in "${PIDS[@]}"; do
-		kill "$p" 2>/dev/null
-	done
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-# run_case() - run one case function and print its line
-# $1: description, $2: function
-run_case() {
-	if "$2" >"$TMP/case.log" 2>&1; then
-		printf 'repair: %s .......... ok\n' "$1"
-		passed=$((passed + 1))
-	else
-		printf 'repair: %s .......... FAIL\n' "$1"
-		sed 's/^/    /' "$TMP/case.log" | tail -n 20
-		failed=$((failed + 1))
-	fi
-}
-
-# wait_for() - wait, bounded (10 s), until a command succeeds
-# $@: command
-wait_for() {
-	local _
-	for _ in $(seq 100); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	echo "timed out waiting for: $*"
-	return 1
-}
 
 # exited_with() - wait, bounded, for a child to exit; check its status
 # $1: PID, $2: expected exit status
@@ -260,5 +221,4 @@ run_case "daemon as nobody: no CAP_NET_ADMIN, takes the helper" \
 run_case "make install PREFIX= installs helper and manual" \
 	case_install_puts_helper_and_manual
 
-echo "repair: $passed passed, $failed failed, $skipped skipped"
-[ "$failed" -eq 0 ]
+cli_summary
