@@ -695,15 +695,18 @@ bool virtq_kick_enable(struct virtq *q, struct vu_mem *m)
 }
 
 /**
- * virtq_drain() - take available chains, give each back, and pass it on
+ * virtq_drain() - take available chains, pass each on, then give it back
  * @q:		started virtqueue
  * @m:		guest memory
  * @chain:	storage for one chain
- * @fn:		called for each well-formed chain, after it was given back
+ * @fn:		called for each well-formed chain, before it is given back
  *		(its buffers must be copied, not kept)
  * @opaque:	passed to @fn
  *
- * Takes at most one ring's worth, then notifies the driver if it wants.
+ * A chain's buffers belong to the device until its used entry is published:
+ * from then on the driver may reuse them for its next frame, so @fn copies
+ * the data out first. Takes at most one ring's worth, then notifies the
+ * driver if it wants.
  *
  * Return: true if chains may be left: the caller comes back later
  */
@@ -729,14 +732,14 @@ bool virtq_drain(struct virtq *q, struct vu_mem *m, struct virtq_chain *chain,
 			err_ratelimit("virtio: available ring corrupt");
 			break;
 		}
-		virtq_used_add(q, m, chain->head, 0, 0);
-		virtq_used_publish(q, m, 1);
-		used++;
 		if (ret < 0)
 			err_ratelimit("virtio: chain %u malformed: %s",
 				      chain->head, strerror(-ret));
 		else
 			fn(opaque, chain);
+		virtq_used_add(q, m, chain->head, 0, 0);
+		virtq_used_publish(q, m, 1);
+		used++;
 	}
 	if (used)
 		virtq_notify(q);
