@@ -526,6 +526,9 @@ int migrate_version_check(unsigned int version)
  * @save_fd:		copy of the stream (--migrate-save), or -1
  * @done:		called once when the transfer ends
  * @start_ms:		when it started
+ * @start_us:		the same, in microseconds, for the timing line
+ * @work_us:		time spent producing or taking the stream: the
+ *			daemon's own share, sections included
  * @timeout_ms:		how long it may take
  * @header_logged:	target: the writer of the stream was logged
  * @result:		0, -EINPROGRESS while running, or a negative error code
@@ -541,6 +544,8 @@ static struct migrate_transfer {
 	int save_fd;
 	migrate_done_fn done;
 	uint64_t start_ms;
+	uint64_t start_us;
+	uint64_t work_us;
 	uint64_t timeout_ms;
 	bool header_logged;
 	int result;
@@ -551,6 +556,19 @@ static struct migrate_transfer {
 	};
 	uint8_t in[MIGRATE_CHUNK_MAX];
 } xfer = { .fd = -1, .save_fd = -1, .result = -ENODATA };
+
+/**
+ * now_us() - monotonic clock in microseconds, for the timing lines
+ *
+ * Return: microseconds since an arbitrary, fixed point
+ */
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
 
 /**
  * migrate_side() - name of a side in messages
@@ -665,10 +683,13 @@ static void migrate_finish(struct ctx *c, int rc, const char *why)
 		err("migrate: %s: %s", side, why);
 		if (xfer.dir == MIGRATE_SAVE)
 			migrate_writer_rollback(&xfer.w);
+		else
+			tcp_migrate_target_abort(c);
 	} else {
 		xfer.error[0] = '\0';
-		info("migrate: %s: complete, %" PRIu64 " bytes in %" PRIu64 " ms",
-		     side, offset, now_ms() - xfer.start_ms);
+		info("migrate: %s: complete, %" PRIu64 " bytes in %.1f ms (own work %.1f ms)",
+		     side, offset, (double)(now_us() - xfer.start_us) / 1000,
+		     (double)xfer.work_us / 1000);
 		if (xfer.dir == MIGRATE_SAVE)
 			tcp_migrate_source_done(c);
 	}
@@ -715,7 +736,10 @@ static void migrate_source_advance(struct ctx *c)
 		ssize_t n;
 		int rc;
 
+		uint64_t t0 = now_us();
+
 		rc = migrate_writer_next(&xfer.w, &buf, &len);
+		xfer.work_us += now_us() - t0;
 		if (rc) {
 			migrate_finish(c, rc < 0 ? rc : 0, xfer.w.error);
 			return;
@@ -760,6 +784,7 @@ static void migrate_target_advance(struct ctx *c)
 
 	for (i = 0; i < MIGRATE_BURST; i++) {
 		ssize_t n = read(xfer.fd, xfer.in, sizeof(xfer.in));
+		uint64_t t0 = now_us();
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -772,11 +797,14 @@ static void migrate_target_advance(struct ctx *c)
 		}
 		if (!n) {
 			rc = migrate_reader_finish(&xfer.r);
+			xfer.work_us += now_us() - t0;
 			migrate_finish(c, rc, xfer.r.error);
 			return;
 		}
 		migrate_save_write(xfer.in, (size_t)n);
+		t0 = now_us();
 		rc = migrate_reader_feed(&xfer.r, xfer.in, (size_t)n);
+		xfer.work_us += now_us() - t0;
 		migrate_target_log_header();
 		if (rc) {
 			migrate_finish(c, rc, xfer.r.error);
@@ -871,6 +899,8 @@ int migrate_request(struct ctx *c, int fd, enum migrate_dir dir,
 	xfer.result = -EINPROGRESS;
 	xfer.error[0] = '\0';
 	xfer.start_ms = now_ms();
+	xfer.start_us = now_us();
+	xfer.work_us = 0;
 	xfer.timeout_ms = c->migrate_timeout_ms ? c->migrate_timeout_ms :
 						  MIGRATE_TIMEOUT_MS_DEFAULT;
 	xfer.save_fd = migrate_save_open(c, dir);
@@ -920,6 +950,26 @@ void migrate_cancel(struct ctx *c)
 {
 	if (xfer.active)
 		migrate_fail_here(c, -ECANCELED, "cancelled");
+}
+
+/**
+ * migrate_source_resumed() - the front-end resumes the guest on this side
+ *			      after this side saved its state: the migration
+ *			      failed further on, connections go on here
+ * @c:		execution context
+ */
+void migrate_source_resumed(struct ctx *c)
+{
+	if (xfer.active) {
+		migrate_cancel(c);
+		return;
+	}
+	if (xfer.dir != MIGRATE_SAVE || xfer.result)
+		return;
+	tcp_migrate_source_resume(c);
+	xfer.result = -ECANCELED;
+	snprintf(xfer.error, sizeof(xfer.error),
+		 "the guest resumed on the source");
 }
 
 /**

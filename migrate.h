@@ -99,6 +99,7 @@ void migrate_handler(struct ctx *c, union epoll_ref ref, uint32_t events);
 void migrate_timer(struct ctx *c, uint64_t now);
 int migrate_result(void);
 void migrate_cancel(struct ctx *c);
+void migrate_source_resumed(struct ctx *c);
 int migrate_inspect(const char *path);
 int migrate_version_check(unsigned int version);
 

@@ -267,6 +267,7 @@ static int migrate_start(struct ctx *c, int fd, int direction,
 
 static const struct vu_device_state_ops vu_state_ops = {
 	.start = migrate_start,
+	.resumed = migrate_source_resumed,
 };
 
 /**

@@ -30,6 +30,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "flow.h"
@@ -170,6 +171,9 @@ int tcp_migrate_state_get(struct tcp_repair_state *st, const uint8_t *buf,
  * @fds:	socket of each
  * @rcvq:	receive queue bytes of each, as dumped
  * @sndq:	send queue bytes of each, as dumped
+ * @timer_at:	deadline of each connection's timer when it was frozen
+ * @wnd:	window of each as it was before its receive window was closed
+ *		(tcp_repair_rcv_close()): only its window fields are used
  * @buf:	queue bytes of the connection being written
  * @buf_size:	size of @buf
  */
@@ -179,6 +183,8 @@ static struct tcp_migrate_source {
 	int fds[FLOW_MAX];
 	uint32_t rcvq[FLOW_MAX];
 	uint32_t sndq[FLOW_MAX];
+	uint64_t timer_at[FLOW_MAX];
+	struct tcp_repair_state wnd[FLOW_MAX];
 	uint8_t *buf;
 	size_t buf_size;
 } src;
@@ -290,6 +296,74 @@ static const char *flowside_check(const struct flowside *side)
 }
 
 /**
+ * now_us() - monotonic clock in microseconds, for the timing lines
+ *
+ * Return: microseconds since an arbitrary, fixed point
+ */
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/**
+ * source_detach() - take frozen connections out of the loop and the timers
+ * @c:		execution context
+ *
+ * A frozen socket neither sends nor takes data, and the guest's rings are
+ * stopped: no event or timer of such a connection may run until it is
+ * thawed (source_attach()), or the source ends it.
+ */
+static void source_detach(const struct ctx *c)
+{
+	unsigned int k;
+
+	for (k = 0; k < src.n; k++) {
+		struct tcp_conn *conn = &flow_at(src.idx[k], FLOW_TYPE_TCP)->tcp;
+
+		epoll_del_fd(c, src.fds[k]);
+		src.timer_at[k] = conn->timer_at;
+		conn->timer_at = UINT64_MAX;
+		/* On failure, tcp_migrate_conns_source() marks it lost */
+		src.wnd[k].max_window = UINT32_MAX;
+		if (tcp_repair_rcv_close(src.fds[k], &src.wnd[k]))
+			src.wnd[k].max_window = UINT32_MAX;
+	}
+}
+
+/**
+ * conn_epoll_events() - epoll events of an established connection's socket,
+ *			 as tcp.c sets them
+ * @conn:	connection
+ *
+ * Return: event mask
+ */
+static uint32_t conn_epoll_events(const struct tcp_conn *conn)
+{
+	return EPOLLIN | EPOLLRDHUP | EPOLLET |
+	       ((conn->flags & TCP_F_WANT_OUT) ? EPOLLOUT : 0);
+}
+
+/**
+ * source_attach() - give a thawed connection back to the loop and its timer
+ * @c:		execution context
+ * @k:		connection
+ *
+ * Return: 0, or -1 if its socket cannot be watched (the caller ends it)
+ */
+static int source_attach(const struct ctx *c, unsigned int k)
+{
+	struct tcp_conn *conn = &flow_at(src.idx[k], FLOW_TYPE_TCP)->tcp;
+	union epoll_ref ref = { .type = EPOLL_TYPE_TCP, .fd = src.fds[k],
+				.index = src.idx[k] };
+
+	conn->timer_at = src.timer_at[k];
+	return epoll_add_ref(c, src.fds[k], conn_epoll_events(conn), ref);
+}
+
+/**
  * tcp_migrate_flows_prepare() - freeze every established TCP connection
  * @c:		execution context
  *
@@ -300,6 +374,7 @@ static const char *flowside_check(const struct flowside *side)
  */
 int tcp_migrate_flows_prepare(struct ctx *c)
 {
+	uint64_t t0 = now_us();
 	uint32_t i;
 	int rc;
 
@@ -329,7 +404,9 @@ int tcp_migrate_flows_prepare(struct ctx *c)
 		src.n = 0;
 		return 0;
 	}
-	info("migrate: source: %u TCP connections frozen", src.n);
+	source_detach(c);
+	info("migrate: source: %u TCP connections frozen in %.1f ms", src.n,
+	     (double)(now_us() - t0) / 1000);
 	return 0;
 }
 
@@ -339,24 +416,45 @@ int tcp_migrate_flows_prepare(struct ctx *c)
  */
 void tcp_migrate_flows_rollback(struct ctx *c)
 {
-	unsigned int k, m = 0;
+	static int fds[FLOW_MAX];
+	unsigned int k, m = 0, lost = 0;
+	uint64_t t0 = now_us();
 
 	for (k = 0; k < src.n; k++) {
 		union flow *f = flow_at(src.idx[k], FLOW_TYPE_TCP);
 
-		if (src.fds[k] >= 0) {
-			src.fds[m++] = src.fds[k];
-		} else if (f) {
-			/* Closed early (--migrate-no-linger): gone */
+		if (f && src.fds[k] >= 0) {
+			fds[m++] = src.fds[k];
+			continue;
+		}
+		/* Closed early (--migrate-no-linger), or ended: gone */
+		lost++;
+		if (f) {
 			f->tcp.sock = -1;
 			flow_close(f);
 		}
 	}
-	if (m < src.n)
+	if (lost)
 		warn("migrate: source: %u TCP connections already closed for the target are lost",
-		     src.n - m);
-	if (m && repair_set(c, src.fds, m, REPAIR_OFF))
+		     lost);
+	if (m && repair_set(c, fds, m, REPAIR_OFF))
 		err("migrate: source: thawing %u TCP connections failed", m);
+	for (k = 0; k < src.n; k++) {
+		union flow *f = flow_at(src.idx[k], FLOW_TYPE_TCP);
+
+		if (!f || src.fds[k] < 0 || !source_attach(c, k))
+			continue;
+		err("migrate: source: TCP connection %u: cannot watch its socket again: reset",
+		    k);
+		setsockopt(src.fds[k], SOL_SOCKET, SO_LINGER,
+			   &(struct linger){ 1, 0 }, sizeof(struct linger));
+		close(src.fds[k]);
+		f->tcp.sock = -1;
+		flow_close(f);
+	}
+	if (m)
+		info("migrate: source: %u TCP connections thawed in %.1f ms", m,
+		     (double)(now_us() - t0) / 1000);
 	src.n = 0;
 	free(src.buf);
 	src.buf = NULL;
@@ -620,6 +718,16 @@ ssize_t tcp_migrate_conns_source(struct ctx *c, struct migrate_cursor *cur,
 		struct tcp_repair_state st;
 		int rc = tcp_repair_dump(src.fds[k], &st);
 
+		if (!rc && src.wnd[k].max_window == UINT32_MAX)
+			rc = -EIO;
+		if (!rc) {
+			/* The window as it was before it was closed */
+			st.snd_wl1 = src.wnd[k].snd_wl1;
+			st.snd_wnd = src.wnd[k].snd_wnd;
+			st.max_window = src.wnd[k].max_window;
+			st.rcv_wnd = src.wnd[k].rcv_wnd;
+			st.rcv_wup = src.wnd[k].rcv_wup;
+		}
 		if (rc) {
 			warn("migrate: source: TCP connection %u: cannot read its state (%s): the target resets it",
 			     k, strerror(-rc));
@@ -764,6 +872,8 @@ static void conn_adopt_fields(struct tcp_conn *conn,
 	conn->wnd_to_tap = from->wnd_to_tap;
 	conn->ts_recent = from->ts_recent;
 	conn->ts_offset = from->ts_offset;
+	/* Re-armed from the connection's state at the first timer walk */
+	conn->timer_kind = UINT8_MAX;
 	conn->timer_at = now_ms();
 }
 
@@ -837,7 +947,8 @@ static void tcp_migrate_target_finish(struct ctx *c);
  */
 static int queue_load(struct migrate_cursor *cur, unsigned int k)
 {
-	size_t total = (size_t)src.rcvq[k] + src.sndq[k];
+	size_t total = (size_t)src.rcvq[k] + src.sndq[k], acked;
+	ssize_t sent;
 
 	if (total > src.buf_size) {
 		uint8_t *b = realloc(src.buf, total);
@@ -851,15 +962,28 @@ static int queue_load(struct migrate_cursor *cur, unsigned int k)
 		src.buf_size = total;
 	}
 	if (tcp_repair_peek(src.fds[k], TCP_REPAIR_RECV_QUEUE, src.buf,
-			    src.rcvq[k]) != (ssize_t)src.rcvq[k] ||
-	    tcp_repair_peek(src.fds[k], TCP_REPAIR_SEND_QUEUE,
-			    src.buf + src.rcvq[k], src.sndq[k]) !=
-	    (ssize_t)src.sndq[k]) {
-		snprintf(cur->why, sizeof(cur->why),
-			 "connection %u: queues changed while frozen", k);
-		return -EIO;
+			    src.rcvq[k]) != (ssize_t)src.rcvq[k])
+		goto changed;
+	/* The peer may have acknowledged the head of the send queue since
+	 * it was dumped: the kernel freed those bytes, and the peer has
+	 * them. Their place is kept, zeroed: they are only ever sent again
+	 * as duplicates, which the peer discards.
+	 */
+	sent = tcp_repair_peek(src.fds[k], TCP_REPAIR_SEND_QUEUE,
+			       src.buf + src.rcvq[k], src.sndq[k]);
+	if (sent < 0 || sent > (ssize_t)src.sndq[k])
+		goto changed;
+	acked = src.sndq[k] - (size_t)sent;
+	if (acked) {
+		memmove(src.buf + src.rcvq[k] + acked, src.buf + src.rcvq[k],
+			(size_t)sent);
+		memset(src.buf + src.rcvq[k], 0, acked);
 	}
 	return 0;
+changed:
+	snprintf(cur->why, sizeof(cur->why),
+		 "connection %u: queues changed while frozen", k);
+	return -EIO;
 }
 
 /**
@@ -1083,7 +1207,7 @@ static const char *conn_resume(struct ctx *c, unsigned int k)
 	setsockopt(s, SOL_SOCKET, SO_PEEK_OFF, &zero, sizeof(zero));
 	if (st->flags & TCP_REPAIR_F_FIN_RCVD)
 		f->tcp.flags |= TCP_F_SOCK_EOF;
-	if (epoll_add_ref(c, s, EPOLLIN | EPOLLRDHUP | EPOLLET, ref))
+	if (epoll_add_ref(c, s, conn_epoll_events(&f->tcp), ref))
 		return "cannot watch its socket";
 	f->tcp.sock = s;
 	flow_hash_insert(f);
@@ -1126,6 +1250,7 @@ static void tcp_migrate_target_finish(struct ctx *c)
 {
 	unsigned int k, m = 0, restored = 0;
 	static int fds[FLOW_MAX];
+	uint64_t t0 = now_us();
 
 	for (k = 0; k < tgt.n; k++) {
 		conn_connect(k);
@@ -1149,37 +1274,66 @@ static void tcp_migrate_target_finish(struct ctx *c)
 	}
 	tgt.n = 0;
 	if (restored || m)
-		info("migrate: target: %u TCP connections restored", restored);
+		info("migrate: target: %u TCP connections restored, resumed in %.1f ms",
+		     restored, (double)(now_us() - t0) / 1000);
 }
 
 /* End of the source side */
 
 /**
  * tcp_migrate_source_done() - the migration succeeded: keep the frozen
- *			       sockets silent, out of the loop and the table
+ *			       sockets silent and out of the loop
  * @c:		execution context
  *
  * With --migrate-no-linger they are closed (in repair mode: nothing is
- * sent); otherwise they stay open and frozen until the daemon exits, so
- * that a late segment from a peer finds a socket and draws no RST.
+ * sent), and their connections end. Otherwise they stay open, frozen and
+ * detached, so that a late segment from a peer finds a socket and draws no
+ * RST; if the front-end then resumes the guest here (the migration failed
+ * after this side completed), tcp_migrate_source_resume() thaws them.
  */
 void tcp_migrate_source_done(struct ctx *c)
 {
-	unsigned int k;
+	unsigned int k, m = 0;
 
 	for (k = 0; k < src.n; k++) {
 		union flow *f = flow_at(src.idx[k], FLOW_TYPE_TCP);
 
 		source_release(c, k);
-		if (src.fds[k] >= 0)
-			epoll_del_fd(c, src.fds[k]);
-		if (f) {
+		if (src.fds[k] >= 0) {
+			src.idx[m] = src.idx[k];
+			src.timer_at[m] = src.timer_at[k];
+			src.fds[m++] = src.fds[k];
+		} else if (f) {
 			f->tcp.sock = -1;
 			flow_close(f);
 		}
 	}
-	src.n = 0;
+	src.n = m;
 	free(src.buf);
 	src.buf = NULL;
 	src.buf_size = 0;
+}
+
+/**
+ * tcp_migrate_source_resume() - the guest resumes here after this side
+ *				 completed: thaw what was kept frozen
+ * @c:		execution context
+ */
+void tcp_migrate_source_resume(struct ctx *c)
+{
+	if (src.n)
+		info("migrate: source: the guest resumes here: thawing %u TCP connections",
+		     src.n);
+	tcp_migrate_flows_rollback(c);
+}
+
+/**
+ * tcp_migrate_target_abort() - the transfer failed on this side: drop what
+ *				was not restored yet, silently
+ * @c:		execution context
+ */
+void tcp_migrate_target_abort(struct ctx *c)
+{
+	(void)c;
+	target_reset();
 }

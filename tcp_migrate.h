@@ -40,6 +40,8 @@ ssize_t tcp_migrate_queues_source(struct ctx *c, struct migrate_cursor *cur,
 int tcp_migrate_queues_target(struct ctx *c, struct migrate_cursor *cur,
 			      const uint8_t *buf, size_t len);
 void tcp_migrate_source_done(struct ctx *c);
+void tcp_migrate_source_resume(struct ctx *c);
+void tcp_migrate_target_abort(struct ctx *c);
 
 /* Limits of the sections: a target reads no more */
 #define TCP_MIGRATE_FLOWS_MAX	((uint64_t)FLOW_MAX * 80)

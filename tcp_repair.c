@@ -293,6 +293,42 @@ int tcp_repair_dump(int s, struct tcp_repair_state *st)
 }
 
 /**
+ * tcp_repair_rcv_close() - read the window, then close the receive window
+ * @s:		socket, in repair mode
+ * @st:		state: its window fields are set as they were before
+ *
+ * Repair mode stops the kernel from sending data, not from taking and
+ * acknowledging what the peer sends: bytes taken after the queues were
+ * read would be acknowledged here and lost to the restored socket. With a
+ * zero receive window, what arrives is dropped (and answered with a
+ * duplicate acknowledgement), and the peer sends it again to wherever the
+ * connection is restored. The window opens again when repair mode ends
+ * here (the window probe then carries a real window).
+ *
+ * Return: 0, or -errno
+ */
+int tcp_repair_rcv_close(int s, struct tcp_repair_state *st)
+{
+	struct tcp_repair_window wnd;
+	uint32_t rcv_nxt;
+	int rc;
+
+	if ((rc = sockopt_get(s, TCP_REPAIR_WINDOW, &wnd, sizeof(wnd))) ||
+	    (rc = queue_seq_get(s, TCP_REPAIR_RECV_QUEUE, &rcv_nxt)))
+		return rc;
+	st->snd_wl1 = wnd.snd_wl1;
+	st->snd_wnd = wnd.snd_wnd;
+	st->max_window = wnd.max_window;
+	st->rcv_wnd = wnd.rcv_wnd;
+	st->rcv_wup = wnd.rcv_wup;
+	wnd.rcv_wnd = 0;
+	wnd.rcv_wup = rcv_nxt;
+	if (SEQ_AFTER(wnd.snd_wl1, rcv_nxt))
+		wnd.snd_wl1 = rcv_nxt;
+	return sockopt_set(s, TCP_REPAIR_WINDOW, &wnd, sizeof(wnd));
+}
+
+/**
  * tcp_repair_peek() - copy the bytes of one queue, leaving them queued
  * @s:		socket, in repair mode
  * @q:		queue
@@ -305,18 +341,29 @@ int tcp_repair_dump(int s, struct tcp_repair_state *st)
 ssize_t tcp_repair_peek(int s, enum tcp_repair_queue_id q, uint8_t *buf,
 			size_t len)
 {
+	int off = -1, none = -1, rc;
+	socklen_t sl = sizeof(off);
 	ssize_t n;
-	int rc;
 
 	if (!len)
 		return 0;
 	if ((rc = sockopt_set_int(s, TCP_REPAIR_QUEUE, (int)q)))
 		return rc;
+	/* A peek offset (SO_PEEK_OFF) would skip the head of the queue, and
+	 * move: switch it off for this peek, and put it back
+	 */
+	if (getsockopt(s, SOL_SOCKET, SO_PEEK_OFF, &off, &sl))
+		off = -1;
+	if (off >= 0)
+		setsockopt(s, SOL_SOCKET, SO_PEEK_OFF, &none, sizeof(none));
 	do
 		n = recv(s, buf, len, MSG_PEEK | MSG_DONTWAIT);
 	while (n < 0 && errno == EINTR);
+	rc = n < 0 ? errno : 0;
+	if (off >= 0)
+		setsockopt(s, SOL_SOCKET, SO_PEEK_OFF, &off, sizeof(off));
 	if (n < 0)
-		return errno == EAGAIN ? 0 : -errno;
+		return rc == EAGAIN ? 0 : -rc;
 	return n;
 }
 

@@ -130,6 +130,9 @@ struct vu_queue {
  * @done:	a transfer ended on this connection, @result holds its outcome
  * @result:	0 or negative error code of the last transfer
  * @check_pending: CHECK_DEVICE_STATE waits for the end of the transfer
+ * @saving:	the last transfer started on this connection is a save
+ * @saved:	a save succeeded on this connection and no ring started since:
+ *		a ring starting now means the guest resumes here
  */
 struct vu_state {
 	const struct vu_device_state_ops *ops;
@@ -137,6 +140,8 @@ struct vu_state {
 	bool done;
 	int result;
 	bool check_pending;
+	bool saving;
+	bool saved;
 };
 
 /**
@@ -804,6 +809,14 @@ static int vu_set_vring_kick(struct ctx *c, struct vu_msg *m)
 	}
 	vq->kick_fd = fd;
 	vq->started = true;
+	if (vu.state.saved) {
+		/* QEMU resumes the VM here: the migration failed further on */
+		vu.state.saved = false;
+		info("vhost-user: rings started again after the device state "
+		     "was saved: the guest resumes here");
+		if (vu.state.ops->resumed)
+			vu.state.ops->resumed(c);
+	}
 	if (!vu_has_feature(VHOST_USER_F_PROTOCOL_FEATURES))
 		vq->enabled = true;
 	if (vu_queue_start(c, vq, index))
@@ -958,6 +971,24 @@ static int vu_reply_send(const struct vu_msg *m)
 }
 
 /**
+ * vu_state_checked() - CHECK_DEVICE_STATE is answered now: its value, and
+ *			with --migrate-exit, exit after a successful save
+ * @c:		execution context
+ *
+ * Return: 0 if the last transfer on this connection succeeded, else 1
+ */
+static uint64_t vu_state_checked(struct ctx *c)
+{
+	bool ok = vu.state.done && !vu.state.result;
+
+	if (ok && vu.state.saving && c->migrate_exit) {
+		info("vhost-user: device state saved, exiting (--migrate-exit)");
+		c->exiting = true;
+	}
+	return ok ? 0 : 1;
+}
+
+/**
  * vu_state_done() - the device-state transfer ended: answer a pending check
  * @c:		execution context
  * @result:	0 on success, negative error code on failure
@@ -972,6 +1003,7 @@ static void vu_state_done(struct ctx *c, int result)
 	vu.state.running = false;
 	vu.state.done = vu.fd >= 0;
 	vu.state.result = result;
+	vu.state.saved = vu.state.done && vu.state.saving && !result;
 	info("vhost-user: device state transfer %s%s%s",
 	     result ? "failed: " : "succeeded", result ? strerror(-result) : "",
 	     vu.fd < 0 ? " (front-end gone)" : "");
@@ -980,7 +1012,7 @@ static void vu_state_done(struct ctx *c, int result)
 
 	vu.state.check_pending = false;
 	m->hdr.request = VHOST_USER_CHECK_DEVICE_STATE;
-	vu_reply_u64(m, result ? 1 : 0);
+	vu_reply_u64(m, vu_state_checked(c));
 	if (vu_reply_send(m) ||
 	    epoll_mod_ref(c, vu.fd, EPOLLIN | EPOLLRDHUP, ref))
 		vu_disconnect(c);
@@ -1022,6 +1054,8 @@ static int vu_set_device_state_fd(struct ctx *c, struct vu_msg *m)
 	fd = vu_msg_fd_take(m);
 	vu.state.running = true;
 	vu.state.done = false;
+	vu.state.saved = false;
+	vu.state.saving = dir == VHOST_USER_STATE_DIR_SAVE;
 	ret = vu.state.ops->start(c, fd, (int)dir, vu_state_done);
 	if (ret < 0) {
 		vu.state.running = false;
@@ -1051,7 +1085,7 @@ static int vu_check_device_state(struct ctx *c, struct vu_msg *m)
 		epoll_mod_ref(c, vu.fd, 0, ref);
 		return VU_DEFER;
 	}
-	return vu_reply_u64(m, vu.state.done && !vu.state.result ? 0 : 1);
+	return vu_reply_u64(m, vu_state_checked(c));
 }
 
 /**
@@ -1346,7 +1380,7 @@ void vu_cmd_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 /**
  * vu_tx_frame() - pass one chain from the TX queue up as a frame
  * @opaque:	execution context
- * @chain:	chain, taken from the queue and already given back
+ * @chain:	chain, taken from the queue and given back once this returns
  */
 static void vu_tx_frame(void *opaque, const struct virtq_chain *chain)
 {
@@ -1489,6 +1523,7 @@ void vu_connect(struct ctx *c, int fd, vu_frame_fn input)
 	vu.input = input;
 	vu.msg.len = 0;
 	vu.state.done = false;
+	vu.state.saved = false;
 	vu.state.check_pending = false;
 	info("vhost-user: front-end connected");
 }
@@ -1509,6 +1544,7 @@ void vu_disconnect(struct ctx *c)
 	vu.msg.len = 0;
 	vu.state.check_pending = false;
 	vu.state.done = false;
+	vu.state.saved = false;
 	vu_dev_reset(c);
 	info("vhost-user: front-end disconnected");
 	if (c->one_off)

@@ -200,10 +200,14 @@ typedef void (*vu_state_done_fn)(struct ctx *c, int result);
  * @start:	begin a transfer on @fd (ownership passes, even on failure) in
  *		@direction (VHOST_USER_STATE_DIR_*), call @done when it ends;
  *		return 0 if started, negative error code if not
+ * @resumed:	the front-end starts the rings again on the connection that
+ *		saved the state: the migration failed after this side was
+ *		done, the guest goes on here
  */
 struct vu_device_state_ops {
 	int (*start)(struct ctx *c, int fd, int direction,
 		     vu_state_done_fn done);
+	void (*resumed)(struct ctx *c);
 };
 
 void vu_init(struct ctx *c, const struct vu_device_state_ops *ops);

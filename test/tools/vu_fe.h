@@ -982,23 +982,75 @@ static inline bool fe_wait_fd(int fd, short events)
 	return poll(&p, 1, FE_TIMEOUT_S * 1000) == 1;
 }
 
+/* Most bytes of the stream a relay may corrupt */
+#define FE_RELAY_CORRUPT_MAX	8
+
+/**
+ * struct fe_relay - faults the front-end puts into a device-state transfer
+ * @corrupt:	stream offsets whose byte is inverted on the way
+ * @ncorrupt:	entries in @corrupt
+ * @stall_at:	stream offset at which the relay stops moving bytes and waits
+ *		for either back-end to close its end, or UINT64_MAX
+ */
+struct fe_relay {
+	uint64_t corrupt[FE_RELAY_CORRUPT_MAX];
+	unsigned int ncorrupt;
+	uint64_t stall_at;
+};
+
+/**
+ * fe_relay_corrupt() - invert the bytes of a piece of stream that a relay
+ *			is told to corrupt
+ * @relay:	faults
+ * @buf:	piece of stream
+ * @len:	its length
+ * @off:	its offset in the stream
+ */
+static inline void fe_relay_corrupt(const struct fe_relay *relay,
+				    uint8_t *buf, size_t len, uint64_t off)
+{
+	unsigned int i;
+
+	for (i = 0; i < relay->ncorrupt; i++)
+		if (relay->corrupt[i] >= off && relay->corrupt[i] < off + len)
+			buf[relay->corrupt[i] - off] ^= 0xff;
+}
+
+/**
+ * fe_relay_stall() - hold the stream until either back-end closes its end
+ *		      (the source at its deadline, the target when it dies)
+ * @from:	read end of the source's pipe
+ * @to:		write end of the target's pipe
+ *
+ * Return: 0 once one of them closed, -1 after FE_TIMEOUT_S * 6 seconds
+ */
+static inline int fe_relay_stall(int from, int to)
+{
+	struct pollfd p[] = { { .fd = from }, { .fd = to } };
+
+	/* No events asked: only hang-ups and errors are reported */
+	return poll(p, 2, FE_TIMEOUT_S * 6 * 1000) > 0 ? 0 : -1;
+}
+
 /**
  * fe_state_move() - move the device state from one back-end to another
  *		     through pipes, as QEMU does on migration
  * @src:	source front-end (rings stopped)
  * @dst:	target front-end (handshake done)
+ * @relay:	faults to put into the stream, or NULL
  * @bytes:	bytes moved
  *
  * Return: 0 if both back-ends report success, -1 otherwise
  */
 static inline int fe_state_move(struct fe *src, struct fe *dst,
-				size_t *bytes)
+				const struct fe_relay *relay, size_t *bytes)
 {
 	struct vu_msg_device_state save = { VHOST_USER_STATE_DIR_SAVE, 0 };
 	struct vu_msg_device_state load = { VHOST_USER_STATE_DIR_LOAD, 0 };
+	uint64_t stall_at = relay ? relay->stall_at : UINT64_MAX;
 	int from[2], to[2], ret = 0;
 	uint64_t r_src, r_dst;
-	char buf[65536];
+	static uint8_t buf[65536];
 	ssize_t n = -1;
 
 	*bytes = 0;
@@ -1021,13 +1073,21 @@ static inline int fe_state_move(struct fe *src, struct fe *dst,
 	}
 
 	while (fe_wait_fd(from[0], POLLIN) &&
-	       (n = read(from[0], buf, sizeof(buf))) > 0) {
+	       (n = read(from[0], buf, MIN(sizeof(buf),
+					   stall_at - *bytes))) > 0) {
+		if (relay)
+			fe_relay_corrupt(relay, buf, (size_t)n, *bytes);
 		if (!fe_wait_fd(to[1], POLLOUT) ||
 		    write(to[1], buf, (size_t)n) != n) {
 			ret = -1;
 			break;
 		}
 		*bytes += (size_t)n;
+		if (*bytes == stall_at) {
+			fe_relay_stall(from[0], to[1]);
+			ret = -1;
+			break;
+		}
 	}
 	if (n < 0)
 		ret = -1;

@@ -18,7 +18,15 @@
  *			move the device state through pipes (SAVE there, LOAD
  *			here, CHECK on both), start the rings on the second
  *			daemon with the same memory and ring state, and go on
- *			bridging the same TAP device
+ *			bridging the same TAP device. If the transfer fails,
+ *			the rings start again on the first daemon, as QEMU
+ *			resumes the VM on the source, and a later SIGUSR1
+ *			tries again
+ *   --migrate-relay FILE  read at each migration, if it exists: faults to
+ *			put into the device state on its way, one a line:
+ *			"corrupt OFFSET" inverts the byte at that stream
+ *			offset (up to 8 lines), "stall OFFSET" stops moving
+ *			the stream there until either daemon closes its end
  *
  * Malformed mode (--malformed CLASS): sends one malformed or unsupported
  * message of the class, checks that the daemon closes the connection (or,
@@ -53,12 +61,14 @@
  * @link:	options shared with the stream bridge (socket, TAP, loss)
  * @log_check:	enable logging at once and check it when the rings stop
  * @migrate_to:	socket of the daemon to migrate to on SIGUSR1, or NULL
+ * @migrate_relay: file with the faults of the next migration, or NULL
  * @malformed:	malformed-message class to test, or NULL
  */
 struct options {
 	struct link_opts link;
 	bool log_check;
 	const char *migrate_to;
+	const char *migrate_relay;
 	const char *malformed;
 };
 
@@ -189,31 +199,79 @@ static int rings_stop_and_check(struct fe *fe, int tap, struct options *opt,
 }
 
 /**
+ * relay_read() - the faults of this migration, from --migrate-relay's file
+ * @path:	file, or NULL
+ * @relay:	faults, none if the file does not exist
+ *
+ * Return: 0, or -1 for a line that is not understood (reported)
+ */
+static int relay_read(const char *path, struct fe_relay *relay)
+{
+	unsigned long long v;
+	char line[128], what[16];
+	FILE *f;
+	int ret = 0;
+
+	*relay = (struct fe_relay){ .stall_at = UINT64_MAX };
+	if (!path || !(f = fopen(path, "r")))
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%15s %llu", what, &v) != 2) {
+			ret = -1;
+		} else if (!strcmp(what, "corrupt") &&
+			   relay->ncorrupt < FE_RELAY_CORRUPT_MAX) {
+			relay->corrupt[relay->ncorrupt++] = v;
+		} else if (!strcmp(what, "stall") && v) {
+			relay->stall_at = v;
+		} else {
+			ret = -1;
+		}
+		if (ret) {
+			fprintf(stderr, "vu_frontend: %s: bad line: %s", path,
+				line);
+			break;
+		}
+	}
+	fclose(f);
+	return ret;
+}
+
+/**
  * migrate() - move the guest to another daemon, as QEMU migrates
  * @fe:		front-end, replaced by the one of the target on success
  * @tap:	TAP device
  * @opt:	options
  * @st:		counters
  *
- * Return: 0 on success, -1 on failure (reported)
+ * Return: 0 on success, 1 if the transfer failed and the guest resumed on
+ *	   the first daemon, -1 on failure (reported)
  */
 static int migrate(struct fe *fe, int tap, struct options *opt,
 		   struct stats *st)
 {
 	struct fe target = *fe;
 	uint16_t base[VU_QUEUES];
+	struct fe_relay relay;
 	size_t bytes;
 	uint64_t mac = 0;
 
 	target.name = "target";
 	target.logging = false;
-	if (fe_connect(&target, opt->migrate_to) || fe_handshake(&target))
+	if (relay_read(opt->migrate_relay, &relay) ||
+	    fe_connect(&target, opt->migrate_to) || fe_handshake(&target))
 		return -1;
 	if (rings_stop_and_check(fe, tap, opt, st, base))
 		return -1;
-	if (fe_state_move(fe, &target, &bytes)) {
-		fprintf(stderr, "vu_frontend: device state transfer failed\n");
-		return -1;
+	if (fe_state_move(fe, &target, &relay, &bytes)) {
+		/* As QEMU: the VM runs on the source again */
+		close(target.sock);
+		if (fe_device_start(fe, base))
+			return -1;
+		printf("vu_frontend: migration to %s failed after %zu bytes "
+		       "of device state: guest resumed on the source\n",
+		       opt->migrate_to, bytes);
+		fflush(stdout);
+		return 1;
 	}
 	if (fe_device_start(&target, base))
 		return -1;
@@ -244,6 +302,7 @@ static int bridge_run(struct fe *fe, int tap, struct options *opt,
 		      struct stats *st, const sigset_t *waitmask)
 {
 	struct timespec ts = { 0, BRIDGE_POLL_MS * 1000000L };
+	int ret;
 
 	while (!link_stop_requested) {
 		struct pollfd pfd[] = {
@@ -259,9 +318,11 @@ static int bridge_run(struct fe *fe, int tap, struct options *opt,
 			return -1;
 		if (link_migrate_requested && opt->migrate_to) {
 			link_migrate_requested = 0;
-			if (migrate(fe, tap, opt, st))
+			ret = migrate(fe, tap, opt, st);
+			if (ret < 0)
 				return -1;
-			opt->migrate_to = NULL;
+			if (!ret)
+				opt->migrate_to = NULL;
 			continue;
 		}
 		if (pfd[3].revents) {
@@ -566,6 +627,7 @@ static void usage(const char *name, int status)
 		LINK_USAGE
 		"  --log-check             dirty logging on, checked at stop\n"
 		"  --migrate-to PATH       on SIGUSR1, migrate to this daemon\n"
+		"  --migrate-relay FILE    faults to put into the migration\n"
 		"  --malformed CLASS       malformed-message test\n"
 		"  --list-malformed        print the malformed classes\n"
 		"  -h, --help              this text\n",
@@ -581,11 +643,13 @@ static void usage(const char *name, int status)
  */
 static void parse_options(int argc, char **argv, struct options *opt)
 {
-	enum { O_LOG = LINK_OPT_TOOL_FIRST, O_MIGRATE, O_MALFORMED, O_LIST };
+	enum { O_LOG = LINK_OPT_TOOL_FIRST, O_MIGRATE, O_RELAY, O_MALFORMED,
+	       O_LIST };
 	static const struct option longopts[] = {
 		LINK_LONGOPTS,
 		{ "log-check",		no_argument,	   NULL, O_LOG },
 		{ "migrate-to",		required_argument, NULL, O_MIGRATE },
+		{ "migrate-relay",	required_argument, NULL, O_RELAY },
 		{ "malformed",		required_argument, NULL, O_MALFORMED },
 		{ "list-malformed",	no_argument,	   NULL, O_LIST },
 		{ 0 },
@@ -602,6 +666,7 @@ static void parse_options(int argc, char **argv, struct options *opt)
 		switch (o) {
 		case O_LOG: opt->log_check = true; break;
 		case O_MIGRATE: opt->migrate_to = optarg; break;
+		case O_RELAY: opt->migrate_relay = optarg; break;
 		case O_MALFORMED: opt->malformed = optarg; break;
 		case O_LIST:
 			for (i = 0; i < ARRAY_SIZE(malformed_classes); i++)

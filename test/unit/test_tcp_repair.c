@@ -902,6 +902,9 @@ static bool rollback_case(struct side *a, struct side *b)
 
 	flow_init();
 	repair_init(&c);
+	/* The thaw gives the socket back to the loop */
+	c.epollfd = epoll_create1(EPOLL_CLOEXEC);
+	REQUIRE(c.epollfd >= 0);
 	REQUIRE(fill_queues(a, b));
 	REQUIRE((f = flow_of(a, "192.0.2.10", 1)));
 	tap = f->f.tap;
@@ -917,6 +920,7 @@ static bool rollback_case(struct side *a, struct side *b)
 	REQUIRE(flow_lookup(FLOW_TYPE_TCP, &tap) == f && f->tcp.sock == a->fd);
 	REQUIRE(pump(a, b, PEER_QUEUED + AFTER_BYTES, a->sent + AFTER_BYTES));
 	REQUIRE(no_error(a, b));
+	close(c.epollfd);
 	return true;
 }
 
