@@ -879,21 +879,6 @@ static int dhcp_send_reply(const struct ctx *c, const struct dhcp_request *req,
 }
 
 /**
- * dhcp_on_discover() - DISCOVER: offer the guest's address
- * @c:		execution context
- * @req:	client request
- *
- * Return: REPLY_OFFER
- */
-static enum dhcp_reply_kind dhcp_on_discover(const struct ctx *c,
-					     const struct dhcp_request *req)
-{
-	(void)c;
-	(void)req;
-	return REPLY_OFFER;
-}
-
-/**
  * dhcp_on_request() - REQUEST: acknowledge the guest's address, refuse others
  * @c:		execution context
  * @req:	client request
@@ -923,49 +908,27 @@ static enum dhcp_reply_kind dhcp_on_request(const struct ctx *c,
 }
 
 /**
- * dhcp_on_inform() - INFORM: configuration without an address
- * @c:		execution context
- * @req:	client request
- *
- * Return: REPLY_INFORM
- */
-static enum dhcp_reply_kind dhcp_on_inform(const struct ctx *c,
-					   const struct dhcp_request *req)
-{
-	(void)c;
-	(void)req;
-	return REPLY_INFORM;
-}
-
-/**
- * dhcp_on_ignored() - DECLINE, RELEASE: nothing to undo, no reply
- * @c:		execution context
- * @req:	client request
- *
- * Return: REPLY_NONE
- */
-static enum dhcp_reply_kind dhcp_on_ignored(const struct ctx *c,
-					    const struct dhcp_request *req)
-{
-	(void)c;
-	(void)req;
-	return REPLY_NONE;
-}
-
-/**
  * struct dhcp_msg_handler - what the server does with a message type
+ * @type:	DHCP message type
+ * @name:	its name, for logs
+ * @reply:	the reply, for a type whose reply does not depend on the request
+ * @on:		picks the reply from the request, NULL to send @reply
  */
 static const struct dhcp_msg_handler {
 	uint8_t type;
 	const char *name;
+	enum dhcp_reply_kind reply;
 	enum dhcp_reply_kind (*on)(const struct ctx *c,
 				   const struct dhcp_request *req);
 } handlers[] = {
-	{ DHCPDISCOVER,	"DISCOVER",	dhcp_on_discover },
-	{ DHCPREQUEST,	"REQUEST",	dhcp_on_request },
-	{ DHCPDECLINE,	"DECLINE",	dhcp_on_ignored },
-	{ DHCPRELEASE,	"RELEASE",	dhcp_on_ignored },
-	{ DHCPINFORM,	"INFORM",	dhcp_on_inform },
+	/* DISCOVER: offer the guest's address */
+	{ DHCPDISCOVER,	"DISCOVER",	REPLY_OFFER,	NULL },
+	{ DHCPREQUEST,	"REQUEST",	REPLY_NONE,	dhcp_on_request },
+	/* DECLINE, RELEASE: nothing to undo, no reply */
+	{ DHCPDECLINE,	"DECLINE",	REPLY_NONE,	NULL },
+	{ DHCPRELEASE,	"RELEASE",	REPLY_NONE,	NULL },
+	/* INFORM: configuration without an address */
+	{ DHCPINFORM,	"INFORM",	REPLY_INFORM,	NULL },
 };
 
 /**
@@ -986,7 +949,8 @@ static void dhcp_handle(const struct ctx *c, const struct dhcp_request *req)
 		if (handlers[i].type != req->type)
 			continue;
 		debug("dhcp: %s from %s", handlers[i].name, mac);
-		kind = handlers[i].on(c, req);
+		kind = handlers[i].on ? handlers[i].on(c, req) :
+					handlers[i].reply;
 		if (kind == REPLY_NONE)
 			return;
 		rc = dhcp_send_reply(c, req, kind);

@@ -238,6 +238,31 @@ fail:
 }
 
 /**
+ * fwd_listen_addr() - bind one listening socket, say why if it fails
+ * @c:		execution context
+ * @type:	SOCK_STREAM or SOCK_DGRAM
+ * @addr:	address to bind (v4-mapped for IPv4; unspecified for any)
+ * @ifname:	interface to bind to, or empty
+ * @port:	host port
+ * @ref:	epoll reference, fd filled in here
+ *
+ * Return: 1 if the socket is bound, 0 if not
+ */
+static int fwd_listen_addr(const struct ctx *c, int type,
+			   const union inany_addr *addr, const char *ifname,
+			   uint16_t port, union epoll_ref ref)
+{
+	int rc = fwd_listen_one(c, type, addr, ifname, port, ref);
+
+	if (!rc)
+		return 1;
+	debug("fwd: can't listen on %s port %u (%s): %s",
+	      type == SOCK_STREAM ? "TCP" : "UDP", port,
+	      inany_v4(addr) ? "IPv4" : "IPv6", strerror(-rc));
+	return 0;
+}
+
+/**
  * fwd_listen_port() - listen on one host port, on each enabled family
  * @c:		execution context
  * @type:	SOCK_STREAM or SOCK_DGRAM
@@ -259,7 +284,7 @@ static int fwd_listen_port(const struct ctx *c, int type,
 	int family = ps ? ps->bind_addr.family : AF_UNSPEC;
 	const char *ifname = ps ? ps->bind_if : "";
 	union inany_addr addr;
-	int bound = 0, rc;
+	int bound = 0;
 
 	if (family == AF_INET || (family == AF_UNSPEC && c->ifi4)) {
 		struct in_addr a4 = { htonl(INADDR_ANY) };
@@ -267,24 +292,12 @@ static int fwd_listen_port(const struct ctx *c, int type,
 		if (family == AF_INET)
 			a4 = ps->bind_addr.a4;
 		inany_from_v4(&addr, a4);
-		rc = fwd_listen_one(c, type, &addr, ifname, port, ref);
-		if (rc)
-			debug("fwd: can't listen on %s port %u (IPv4): %s",
-			      type == SOCK_STREAM ? "TCP" : "UDP", port,
-			      strerror(-rc));
-		else
-			bound++;
+		bound += fwd_listen_addr(c, type, &addr, ifname, port, ref);
 	}
 	if (family == AF_INET6 || (family == AF_UNSPEC && c->ifi6)) {
 		addr.a6 = family == AF_INET6 ? ps->bind_addr.a6 :
 					       in6addr_any;
-		rc = fwd_listen_one(c, type, &addr, ifname, port, ref);
-		if (rc)
-			debug("fwd: can't listen on %s port %u (IPv6): %s",
-			      type == SOCK_STREAM ? "TCP" : "UDP", port,
-			      strerror(-rc));
-		else
-			bound++;
+		bound += fwd_listen_addr(c, type, &addr, ifname, port, ref);
 	}
 	return bound;
 }

@@ -21,43 +21,13 @@
 #include "passt.h"
 #include "vhost_user.h"
 #include "virtio.h"
+#include "../tools/vu_fe.h"
 
 #define FUZZ_MEM	(1 << 20)
 #define FUZZ_UVA	0x10000000ULL
 
 static struct ctx c;
 static int memfd = -1;
-
-/**
- * fuzz_send() - send one message with optional fds, from the front-end side
- * @fd:		front-end's end
- * @req:	request
- * @payload:	payload
- * @size:	payload size
- * @fds:	fds, or NULL
- * @nfds:	number of fds
- */
-static void fuzz_send(int fd, uint32_t req, const void *payload,
-		      uint32_t size, const int *fds, unsigned int nfds)
-{
-	struct vu_msg_hdr hdr = { req, VHOST_USER_VERSION, size };
-	char cbuf[CMSG_SPACE(sizeof(int) * 2)] = { 0 };
-	struct iovec iov[2] = { { &hdr, sizeof(hdr) },
-				{ (void *)payload, size } };
-	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 2 };
-	struct cmsghdr *cmsg;
-
-	if (nfds) {
-		mh.msg_control = cbuf;
-		mh.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
-		cmsg = CMSG_FIRSTHDR(&mh);
-		cmsg->cmsg_level = SOL_SOCKET;
-		cmsg->cmsg_type = SCM_RIGHTS;
-		cmsg->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
-		memcpy(CMSG_DATA(cmsg), fds, sizeof(int) * nfds);
-	}
-	sendmsg(fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
-}
 
 /**
  * fuzz_serve() - let the back-end read everything, draining its replies
@@ -97,6 +67,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct iovec iov = { frame, sizeof(frame) };
 	struct epoll_event ev[8];
 	int sv[2], kick[2], q, n, i;
+	struct fe fe = { .name = "fuzz" };
 	uint8_t *mem;
 
 	if (memfd < 0) {
@@ -115,11 +86,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
 		return 0;
 	ref.fd = sv[0];
+	fe.sock = sv[1];
 	vu_connect(&c, sv[0], NULL);
 	t.regions[0] = (struct vu_msg_region){ 0, FUZZ_MEM, FUZZ_UVA, 0 };
-	fuzz_send(sv[1], VHOST_USER_SET_MEM_TABLE, &t,
-		  offsetof(struct vu_msg_mem, regions) + sizeof(t.regions[0]),
-		  &memfd, 1);
+	fe_send_msg(&fe, VHOST_USER_SET_MEM_TABLE, 0, &t,
+		    offsetof(struct vu_msg_mem, regions) + sizeof(t.regions[0]),
+		    &memfd, 1);
 	fuzz_serve(sv[1], ref);
 
 	send(sv[1], data, size, MSG_DONTWAIT | MSG_NOSIGNAL);
@@ -129,8 +101,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		uint64_t idx = (uint64_t)q;
 
 		kick[q] = eventfd(1, EFD_NONBLOCK);
-		fuzz_send(sv[1], VHOST_USER_SET_VRING_KICK, &idx, sizeof(idx),
-			  &kick[q], 1);
+		fe_send_msg(&fe, VHOST_USER_SET_VRING_KICK, 0, &idx,
+			    sizeof(idx), &kick[q], 1);
 		fuzz_serve(sv[1], ref);
 	}
 	/* The kick eventfds start readable: dispatch them as the loop would */

@@ -638,3 +638,17 @@ ns_summary() {
 	echo "$NS_SUITE: $NS_PASSED passed, $NS_FAILED failed, $NS_SKIPPED skipped"
 	[ "$NS_FAILED" = 0 ]
 }
+
+# ns_run_transports() - call the script's run_transport() for each transport,
+# then print the summary
+# $@:	transports, none for stream and vhost-user
+# Return: 0 if no case failed
+ns_run_transports() {
+	local transport
+
+	[ $# = 0 ] && set -- stream vhost-user
+	for transport in "$@"; do
+		run_transport "$transport"
+	done
+	ns_summary
+}

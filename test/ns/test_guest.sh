@@ -366,10 +366,4 @@ run_transport() {
 
 ns_init ns-guest
 command -v tcpdump >/dev/null || ns_fatal "tcpdump is missing: run test/deps"
-if [ $# = 0 ]; then
-	set -- stream vhost-user
-fi
-for transport in "$@"; do
-	run_transport "$transport"
-done
-ns_summary
+ns_run_transports "$@"

@@ -95,19 +95,58 @@ data_file() {
 	echo "$f"
 }
 
+# send_to_sink() - a tcp-sink server receives a file: byte-exact, and the
+# sink's reply, after the sender's FIN arrives, counts every byte
+# $1:	role of the sink
+# $2:	address it binds
+# $3:	its port
+# $4:	log name
+# $5:	size of the file in MiB
+# $@:	the sending command, without the file (appended); prints the reply
+send_to_sink() {
+	local role=$1 addr=$2 port=$3 log=$4 size=$5 in out reply
+
+	shift 5
+	in=$(data_file "$size")
+	out="$NS_TMP/$log.out"
+	server_start "$role" t "$port" "$log" tcp-sink "$addr" "$port" \
+		"$out" || return 1
+	reply=$("$@" "$in") || return 1
+	server_wait "$SERVER_PID" "$log" || return 1
+	echo "reply: $reply"
+	[ "$reply" = "got $((size << 20))" ] && same_file "$in" "$out"
+}
+
+# with_server() - start a server, run a check against it, stop the server
+# $1:	role of the server
+# $2:	t or u
+# $3:	its port
+# $4:	log name
+# $@:	the server's flow_peer arguments, "--", then the check command
+# Return: the check's exit status, 1 if the server did not start
+with_server() {
+	local role=$1 proto=$2 port=$3 log=$4 rc
+	local -a server=()
+
+	shift 4
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		server+=("$1")
+		shift
+	done
+	shift
+	server_start "$role" "$proto" "$port" "$log" "${server[@]}" || return 1
+	"$@"
+	rc=$?
+	ns_stop "$SERVER_PID"
+	return $rc
+}
+
 # bulk_to_host() - guest sends a file to a sink in "peer": byte-exact, and
 # the sink's reply after the guest's FIN arrives (half-close from the guest)
 # $1:	peer address
 # $2:	size in MiB
 bulk_to_host() {
-	local in out="$NS_TMP/sink.out" reply
-
-	in=$(data_file "$2")
-	server_start peer t 5001 sink tcp-sink "$1" 5001 "$out" || return 1
-	reply=$(guest_run tcp-send "$1" 5001 "$in") || return 1
-	server_wait "$SERVER_PID" sink || return 1
-	echo "reply: $reply"
-	[ "$reply" = "got $(($2 << 20))" ] && same_file "$in" "$out"
+	send_to_sink peer "$1" 5001 sink "$2" guest_run tcp-send "$1" 5001
 }
 
 # bulk_to_guest() - a source in "peer" sends a file to the guest: byte-exact,
@@ -132,13 +171,8 @@ bulk_to_guest() {
 # $1:	peer address
 # $2:	number of connections
 many_connections() {
-	local rc
-
-	server_start peer t 5003 echo tcp-echo "$1" 5003 || return 1
-	guest_run tcp-echo-check "$1" 5003 "$2" 20000
-	rc=$?
-	ns_stop "$SERVER_PID"
-	return $rc
+	with_server peer t 5003 echo tcp-echo "$1" 5003 -- \
+		guest_run tcp-echo-check "$1" 5003 "$2" 20000
 }
 
 # rst_from_guest() - the guest aborts: the host peer sees a reset
@@ -173,18 +207,13 @@ refused() {
 # gateway_is_host() - the gateway address reaches the host's loopback
 # $1:	4 or 6
 gateway_is_host() {
-	local lo=127.0.0.1 gw=$NS_GW4 in out="$NS_TMP/lo.out" reply
+	local lo=127.0.0.1 gw=$NS_GW4
 
 	if [ "$1" = 6 ]; then
 		lo=::1
 		gw=$NS_GW6
 	fi
-	in=$(data_file 1)
-	server_start host t 5006 losink tcp-sink "$lo" 5006 "$out" || return 1
-	reply=$(guest_run tcp-send "$gw" 5006 "$in") || return 1
-	server_wait "$SERVER_PID" losink || return 1
-	echo "reply: $reply"
-	[ "$reply" = "got 1048576" ] && same_file "$in" "$out"
+	send_to_sink host "$lo" 5006 losink 1 guest_run tcp-send "$gw" 5006
 }
 
 # inbound_tcp() - a peer connects to the host's forwarded port, reaches the
@@ -192,28 +221,15 @@ gateway_is_host() {
 # $1:	guest bind address (0.0.0.0 or ::)
 # $2:	host address the peer connects to
 inbound_tcp() {
-	local in out="$NS_TMP/in.out" reply
-
-	in=$(data_file 4)
-	server_start guest t "$FWD_TCP_GUEST" gsink tcp-sink "$1" \
-		"$FWD_TCP_GUEST" "$out" || return 1
-	reply=$(ns_exec peer timeout 60 "$FP" tcp-send "$2" "$FWD_TCP_HOST" \
-		"$in") || return 1
-	server_wait "$SERVER_PID" gsink || return 1
-	echo "reply: $reply"
-	[ "$reply" = "got 4194304" ] && same_file "$in" "$out"
+	send_to_sink guest "$1" "$FWD_TCP_GUEST" gsink 4 \
+		ns_exec peer timeout 60 "$FP" tcp-send "$2" "$FWD_TCP_HOST"
 }
 
 # udp_echo() - a datagram from the guest to an echo server in "peer"
 # $1:	peer address
 udp_echo() {
-	local rc
-
-	server_start peer u 5007 uecho udp-echo "$1" 5007 || return 1
-	guest_run udp-check "$1" 5007
-	rc=$?
-	ns_stop "$SERVER_PID"
-	return $rc
+	with_server peer u 5007 uecho udp-echo "$1" 5007 -- \
+		guest_run udp-check "$1" 5007
 }
 
 # inbound_udp() - a datagram to the host's forwarded UDP port reaches the
@@ -221,14 +237,9 @@ udp_echo() {
 # $1:	guest bind address
 # $2:	host address the peer sends to
 inbound_udp() {
-	local rc
-
-	server_start guest u "$FWD_UDP_GUEST" gecho udp-echo "$1" \
-		"$FWD_UDP_GUEST" || return 1
-	ns_exec peer timeout 30 "$FP" udp-check "$2" "$FWD_UDP_HOST"
-	rc=$?
-	ns_stop "$SERVER_PID"
-	return $rc
+	with_server guest u "$FWD_UDP_GUEST" gecho udp-echo "$1" \
+		"$FWD_UDP_GUEST" -- \
+		ns_exec peer timeout 30 "$FP" udp-check "$2" "$FWD_UDP_HOST"
 }
 
 # dns_query() - the guest asks the forwarded resolver address (--dns-forward),
@@ -348,10 +359,4 @@ run_transport() {
 
 ns_init ns-tcp
 [ -x "$FP" ] || ns_fatal "$FP is missing: run make tools"
-if [ $# = 0 ]; then
-	set -- stream vhost-user
-fi
-for transport in "$@"; do
-	run_transport "$transport"
-done
-ns_summary
+ns_run_transports "$@"

@@ -195,6 +195,34 @@ static int send_arp(int fd, struct in_addr target)
 }
 
 /**
+ * send_nd() - a neighbour discovery solicitation carrying our link-layer
+ * address
+ * @fd:		link socket
+ * @mac:	destination MAC address
+ * @dst:	destination address
+ * @type:	ICMPv6 type: 133 (router) or 135 (neighbour solicitation)
+ * @target:	address asked for, NULL for a router solicitation
+ *
+ * Return: 0 on success, -1 on error
+ */
+static int send_nd(int fd, const uint8_t *mac, const struct in6_addr *dst,
+		   uint8_t type, const struct in6_addr *target)
+{
+	uint8_t f[ETH_LEN + IP6_LEN + 32] = { 0 }, *icmp = f + ETH_LEN + IP6_LEN;
+	size_t opt = target ? 24 : 8, l4len = opt + 8;
+
+	eth_put(f, mac, 0x86dd);
+	icmp[0] = type;
+	if (target)
+		memcpy(icmp + 8, target, 16);
+	icmp[opt] = 1;			/* source link-layer address */
+	icmp[opt + 1] = 1;
+	memcpy(icmp + opt + 2, our_mac, 6);
+	ip6_nd_put(f + ETH_LEN, dst, l4len);
+	return frame_send(fd, f, ETH_LEN + IP6_LEN + l4len);
+}
+
+/**
  * send_ns() - neighbour solicitation for an IPv6 address
  * @fd:		link socket
  * @target:	address asked for
@@ -203,20 +231,12 @@ static int send_arp(int fd, struct in_addr target)
  */
 static int send_ns(int fd, const struct in6_addr *target)
 {
-	uint8_t f[ETH_LEN + IP6_LEN + 32] = { 0 }, *icmp = f + ETH_LEN + IP6_LEN;
 	uint8_t mac[6] = { 0x33, 0x33, 0xff };
 	struct in6_addr snm = { .s6_addr = { 0xff, 0x02, [11] = 1, 0xff } };
 
 	memcpy(mac + 3, target->s6_addr + 13, 3);
 	memcpy(snm.s6_addr + 13, target->s6_addr + 13, 3);
-	eth_put(f, mac, 0x86dd);
-	icmp[0] = 135;
-	memcpy(icmp + 8, target, 16);
-	icmp[24] = 1;			/* source link-layer address */
-	icmp[25] = 1;
-	memcpy(icmp + 26, our_mac, 6);
-	ip6_nd_put(f + ETH_LEN, &snm, 32);
-	return frame_send(fd, f, sizeof(f));
+	return send_nd(fd, mac, &snm, 135, target);
 }
 
 /**
@@ -231,15 +251,8 @@ static int send_rs(int fd)
 	static const struct in6_addr all_routers = {
 		.s6_addr = { 0xff, 0x02, [15] = 2 }
 	};
-	uint8_t f[ETH_LEN + IP6_LEN + 16] = { 0 }, *icmp = f + ETH_LEN + IP6_LEN;
 
-	eth_put(f, mac, 0x86dd);
-	icmp[0] = 133;
-	icmp[8] = 1;			/* source link-layer address */
-	icmp[9] = 1;
-	memcpy(icmp + 10, our_mac, 6);
-	ip6_nd_put(f + ETH_LEN, &all_routers, 16);
-	return frame_send(fd, f, sizeof(f));
+	return send_nd(fd, mac, &all_routers, 133, NULL);
 }
 
 /**

@@ -25,6 +25,23 @@ const uint8_t h_guest_mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
 static int guest_fd = -1;
 
 /**
+ * h_pton() - parse an address the test knows to be valid
+ * @af:		AF_INET or AF_INET6
+ * @s:		address text
+ * @a:		filled with the address
+ *
+ * Aborts the test binary on a typo.
+ */
+static void h_pton(int af, const char *s, void *a)
+{
+	if (inet_pton(af, s, a) != 1) {
+		fprintf(stderr, "harness: bad %s address %s\n",
+			af == AF_INET ? "IPv4" : "IPv6", s);
+		abort();
+	}
+}
+
+/**
  * h_ip4() - parse an IPv4 address the test knows to be valid
  * @s:		dotted quad
  *
@@ -34,10 +51,7 @@ struct in_addr h_ip4(const char *s)
 {
 	struct in_addr a;
 
-	if (inet_pton(AF_INET, s, &a) != 1) {
-		fprintf(stderr, "harness: bad IPv4 address %s\n", s);
-		abort();
-	}
+	h_pton(AF_INET, s, &a);
 	return a;
 }
 
@@ -51,10 +65,7 @@ struct in6_addr h_ip6(const char *s)
 {
 	struct in6_addr a;
 
-	if (inet_pton(AF_INET6, s, &a) != 1) {
-		fprintf(stderr, "harness: bad IPv6 address %s\n", s);
-		abort();
-	}
+	h_pton(AF_INET6, s, &a);
 	return a;
 }
 

@@ -27,6 +27,19 @@ static void eth_put(uint8_t *f, uint16_t type)
 }
 
 /**
+ * ip4_sum_set() - write the checksum of an IPv4 header, after changing it
+ * @ip:		IPv4 header of 20 bytes
+ */
+static void ip4_sum_set(uint8_t *ip)
+{
+	uint16_t sum;
+
+	ip[10] = ip[11] = 0;
+	sum = csum_plain(ip, 20);
+	memcpy(ip + 10, &sum, 2);
+}
+
+/**
  * dhcp_discover() - an IPv4 frame carrying a minimal DHCPDISCOVER
  * @f:		frame buffer, at least 14 + 20 + 8 + DHCP_LEN bytes
  *
@@ -47,8 +60,7 @@ static size_t dhcp_discover(uint8_t *f)
 	ip[8] = 64;
 	ip[9] = IPPROTO_UDP;
 	memcpy(ip + 16, &bcast, 4);
-	sum = csum_plain(ip, 20);
-	memcpy(ip + 10, &sum, 2);
+	ip4_sum_set(ip);
 
 	udp[1] = 68;
 	udp[3] = 67;
@@ -67,6 +79,22 @@ static size_t dhcp_discover(uint8_t *f)
 }
 
 /**
+ * icmp6_sum_set() - write the checksum of an 8-byte ICMPv6 message
+ * @src:	IPv6 source address
+ * @dst:	IPv6 destination address
+ * @l4:		the message
+ */
+static void icmp6_sum_set(const struct in6_addr *src,
+			  const struct in6_addr *dst, uint8_t *l4)
+{
+	uint16_t sum;
+
+	l4[2] = l4[3] = 0;
+	sum = csum_l4_ip6(src, dst, IPPROTO_ICMPV6, l4, 8);
+	memcpy(l4 + 2, &sum, 2);
+}
+
+/**
  * router_solicit() - an IPv6 frame carrying a Router Solicitation
  * @f:		frame buffer, at least 14 + 48 + 8 bytes
  * @hbh:	put a hop-by-hop options header before the ICMPv6 message
@@ -79,7 +107,6 @@ static size_t router_solicit(uint8_t *f, bool hbh)
 	struct in6_addr dst = h_ip6("ff02::2");
 	uint8_t *ip = f + ETH_HDR_LEN, *l4 = ip + 40;
 	size_t plen = 8 + (hbh ? 8 : 0);
-	uint16_t sum;
 
 	memset(f, 0, ETH_HDR_LEN + 40 + plen);
 	eth_put(f, 0x86dd);
@@ -96,8 +123,7 @@ static size_t router_solicit(uint8_t *f, bool hbh)
 		l4 += 8;
 	}
 	l4[0] = 133;
-	sum = csum_l4_ip6(&src, &dst, IPPROTO_ICMPV6, l4, 8);
-	memcpy(l4 + 2, &sum, 2);
+	icmp6_sum_set(&src, &dst, l4);
 	return ETH_HDR_LEN + 40 + plen;
 }
 
@@ -116,62 +142,58 @@ static int replies(void)
 	return n;
 }
 
+/**
+ * replies_to() - pass one frame to a fresh context, count the frames sent back
+ * @f:		frame from the guest
+ * @len:	its length
+ *
+ * Return: number of frames the daemon sent back
+ */
+static int replies_to(const uint8_t *f, size_t len)
+{
+	struct ctx c;
+	int n;
+
+	harness_ctx(&c);
+	frame_input(&c, f, len);
+	n = replies();
+	harness_close(&c);
+	return n;
+}
+
 TEST(frame_valid_dhcp_discover_is_answered)
 {
 	uint8_t f[400];
-	struct ctx c;
-	size_t len;
+	size_t len = dhcp_discover(f);
 
-	harness_ctx(&c);
-	len = dhcp_discover(f);
-	frame_input(&c, f, len);
-	CHECK(replies() == 1);
-	harness_close(&c);
+	CHECK(replies_to(f, len) == 1);
 }
 
 TEST(frame_ipv4_bad_header_checksum_is_dropped)
 {
 	uint8_t f[400];
-	struct ctx c;
-	size_t len;
+	size_t len = dhcp_discover(f);
 
-	harness_ctx(&c);
-	len = dhcp_discover(f);
 	f[ETH_HDR_LEN + 10] ^= 0x01;
-	frame_input(&c, f, len);
-	CHECK(replies() == 0);
-	harness_close(&c);
+	CHECK(replies_to(f, len) == 0);
 }
 
 TEST(frame_ipv4_total_length_beyond_frame_is_dropped)
 {
 	uint8_t f[400];
-	struct ctx c;
-	size_t len;
+	size_t len = dhcp_discover(f);
 
-	harness_ctx(&c);
-	len = dhcp_discover(f);
-	frame_input(&c, f, len - 1);
-	CHECK(replies() == 0);
-	harness_close(&c);
+	CHECK(replies_to(f, len - 1) == 0);
 }
 
 TEST(frame_ipv4_fragment_is_dropped)
 {
 	uint8_t f[400], *ip = f + ETH_HDR_LEN;
-	uint16_t sum;
-	struct ctx c;
-	size_t len;
+	size_t len = dhcp_discover(f);
 
-	harness_ctx(&c);
-	len = dhcp_discover(f);
 	ip[6] = 0x20;		/* more fragments */
-	ip[10] = ip[11] = 0;
-	sum = csum_plain(ip, 20);
-	memcpy(ip + 10, &sum, 2);
-	frame_input(&c, f, len);
-	CHECK(replies() == 0);
-	harness_close(&c);
+	ip4_sum_set(ip);
+	CHECK(replies_to(f, len) == 0);
 }
 
 TEST(frame_udp_bad_checksum_is_dropped_zero_checksum_accepted)
@@ -194,27 +216,17 @@ TEST(frame_udp_bad_checksum_is_dropped_zero_checksum_accepted)
 TEST(frame_router_solicitation_is_answered)
 {
 	uint8_t f[200];
-	struct ctx c;
-	size_t len;
+	size_t len = router_solicit(f, false);
 
-	harness_ctx(&c);
-	len = router_solicit(f, false);
-	frame_input(&c, f, len);
-	CHECK(replies() == 1);
-	harness_close(&c);
+	CHECK(replies_to(f, len) == 1);
 }
 
 TEST(frame_ipv6_extension_header_is_walked)
 {
 	uint8_t f[200];
-	struct ctx c;
-	size_t len;
+	size_t len = router_solicit(f, true);
 
-	harness_ctx(&c);
-	len = router_solicit(f, true);
-	frame_input(&c, f, len);
-	CHECK(replies() == 1);
-	harness_close(&c);
+	CHECK(replies_to(f, len) == 1);
 }
 
 TEST(frame_ipv6_bad_checksum_or_length_is_dropped)
@@ -237,15 +249,10 @@ TEST(frame_ipv6_bad_checksum_or_length_is_dropped)
 TEST(frame_ipv6_fragment_is_dropped)
 {
 	uint8_t f[200];
-	struct ctx c;
-	size_t len;
+	size_t len = router_solicit(f, true);
 
-	harness_ctx(&c);
-	len = router_solicit(f, true);
 	f[ETH_HDR_LEN + 6] = 44;	/* fragment header */
-	frame_input(&c, f, len);
-	CHECK(replies() == 0);
-	harness_close(&c);
+	CHECK(replies_to(f, len) == 0);
 }
 
 TEST(frame_corrupted_packet_teaches_nothing)
@@ -258,12 +265,7 @@ TEST(frame_corrupted_packet_teaches_nothing)
 	memset(&c.ip4.addr_seen, 0, sizeof(c.ip4.addr_seen));
 	len = dhcp_discover(f);
 	memcpy(f + ETH_HDR_LEN + 12, "\xc0\x00\x02\x63", 4);
-	f[ETH_HDR_LEN + 10] = f[ETH_HDR_LEN + 11] = 0;
-	{
-		uint16_t sum = csum_plain(f + ETH_HDR_LEN, 20);
-
-		memcpy(f + ETH_HDR_LEN + 10, &sum, 2);
-	}
+	ip4_sum_set(f + ETH_HDR_LEN);
 	frame_input(&c, f, len);	/* UDP checksum now wrong */
 	CHECK(!c.ip4.addr_seen.s_addr);
 	replies();
@@ -306,7 +308,6 @@ TEST(frame_loopback_sources_are_not_learned_as_guest_addresses)
 	uint8_t f[200], *ip = f + ETH_HDR_LEN, *l4 = ip + 40;
 	struct in6_addr lo = IN6ADDR_LOOPBACK_INIT, dst;
 	struct ctx c;
-	uint16_t sum;
 	size_t len;
 
 	harness_ctx(&c);
@@ -314,9 +315,7 @@ TEST(frame_loopback_sources_are_not_learned_as_guest_addresses)
 	len = router_solicit(f, false);
 	memcpy(ip + 8, &lo, 16);
 	memcpy(&dst, ip + 24, 16);
-	l4[2] = l4[3] = 0;
-	sum = csum_l4_ip6(&lo, &dst, IPPROTO_ICMPV6, l4, 8);
-	memcpy(l4 + 2, &sum, 2);
+	icmp6_sum_set(&lo, &dst, l4);
 	frame_input(&c, f, len);
 	CHECK(IN6_IS_ADDR_UNSPECIFIED(&c.ip6.addr_seen));
 	replies();

@@ -292,6 +292,53 @@ static void drive(struct ctx *c, struct peer *p)
 }
 
 /**
+ * start_transfer() - open a channel and start a transfer on it
+ * @c:		execution context
+ * @t:		versions table, NULL for the built-in one
+ * @kind:	channel kind
+ * @dir:	direction of the transfer
+ * @p:		peer, its fd set to the test's end, -1 without a channel
+ *
+ * Return: what migrate_request() returned, -EIO if there is no channel
+ */
+static int start_transfer(struct ctx *c, const struct migrate_table *t,
+			  enum chan kind, enum migrate_dir dir, struct peer *p)
+{
+	int ours;
+
+	migrate_table_use(t);
+	done_calls = 0;
+	p->fd = -1;
+	if (channel(kind, dir, &ours, &p->fd))
+		return -EIO;
+	return migrate_request(c, ours, dir, on_done);
+}
+
+/**
+ * run_transfer() - run a whole transfer against a prepared peer
+ * @c:		execution context
+ * @t:		versions table, NULL for the built-in one
+ * @kind:	channel kind
+ * @dir:	direction of the transfer
+ * @p:		peer: bytes to send to a target, or room for a source's
+ *
+ * Return: result of the transfer, or of migrate_request() if it refused
+ */
+static int run_transfer(struct ctx *c, const struct migrate_table *t,
+			enum chan kind, enum migrate_dir dir, struct peer *p)
+{
+	int rc = start_transfer(c, t, kind, dir, p);
+
+	if (rc) {
+		peer_close(p);
+		return rc;
+	}
+	drive(c, p);
+	migrate_table_use(NULL);
+	return done_calls == 1 ? done_result : -EDEADLK;
+}
+
+/**
  * run_source() - run a source transfer, capturing its stream
  * @c:		context to migrate from
  * @t:		versions table, NULL for the built-in one
@@ -306,21 +353,10 @@ static int run_source(struct ctx *c, const struct migrate_table *t,
 		      enum chan kind, uint8_t *buf, size_t size, size_t *len)
 {
 	struct peer p = { .in = buf, .in_size = size };
-	int ours, rc;
+	int rc = run_transfer(c, t, kind, MIGRATE_SAVE, &p);
 
-	migrate_table_use(t);
-	done_calls = 0;
-	if (channel(kind, MIGRATE_SAVE, &ours, &p.fd))
-		return -EIO;
-	rc = migrate_request(c, ours, MIGRATE_SAVE, on_done);
-	if (rc) {
-		peer_close(&p);
-		return rc;
-	}
-	drive(c, &p);
 	*len = p.in_len;
-	migrate_table_use(NULL);
-	return done_calls == 1 ? done_result : -EDEADLK;
+	return rc;
 }
 
 /**
@@ -337,34 +373,6 @@ static int capture(unsigned int version)
 }
 
 /**
- * run_target_peer() - run a target transfer against a prepared peer
- * @c:		context to migrate into
- * @t:		versions table, NULL for the built-in one
- * @kind:	channel kind
- * @p:		peer, with the bytes to send
- *
- * Return: result of the transfer
- */
-static int run_target_peer(struct ctx *c, const struct migrate_table *t,
-			   enum chan kind, struct peer *p)
-{
-	int ours, rc;
-
-	migrate_table_use(t);
-	done_calls = 0;
-	if (channel(kind, MIGRATE_LOAD, &ours, &p->fd))
-		return -EIO;
-	rc = migrate_request(c, ours, MIGRATE_LOAD, on_done);
-	if (rc) {
-		peer_close(p);
-		return rc;
-	}
-	drive(c, p);
-	migrate_table_use(NULL);
-	return done_calls == 1 ? done_result : -EDEADLK;
-}
-
-/**
  * run_target() - feed bytes to a target transfer, then close
  * @c:		context to migrate into
  * @t:		versions table, NULL for the built-in one
@@ -378,7 +386,7 @@ static int run_target(struct ctx *c, const struct migrate_table *t,
 {
 	struct peer p = { .out = buf, .out_len = len };
 
-	return run_target_peer(c, t, CHAN_PIPE, &p);
+	return run_transfer(c, t, CHAN_PIPE, MIGRATE_LOAD, &p);
 }
 
 /**
@@ -416,6 +424,22 @@ static struct migrate_version version_like(size_t base, uint32_t id,
 		v.section_count = count;
 	}
 	return v;
+}
+
+/**
+ * relay() - the source context's stream, fed to the target context
+ * @src:	versions table of the source, NULL for the built-in one
+ * @dst:	versions table of the target, NULL for the built-in one
+ *
+ * Return: result of the source transfer if it failed, else of the target's
+ */
+static int relay(const struct migrate_table *src,
+		 const struct migrate_table *dst)
+{
+	int rc = run_source(&src_ctx, src, CHAN_PIPE, stream, sizeof(stream),
+			    &stream_len);
+
+	return rc ? rc : run_target(&dst_ctx, dst, stream, stream_len);
 }
 
 /* The built-in rows of version 2 */
@@ -522,10 +546,7 @@ TEST(stream_newer_incompatible_source_is_refused_by_old_target)
 
 	setup();
 	src_ctx.migrate_version = 0;
-	rc = run_source(&src_ctx, &src_table, CHAN_PIPE, stream,
-			sizeof(stream), &stream_len);
-	if (!rc)
-		rc = run_target(&dst_ctx, NULL, stream, stream_len);
+	rc = relay(&src_table, NULL);
 	teardown();
 	CHECK(rc == -EPROTONOSUPPORT);
 	CHECK(error_has("no common version: stream is readable as versions 4 to 4, this daemon knows 1, 2, 3"));
@@ -559,10 +580,7 @@ TEST(stream_target_picks_newest_common_version)
 	int rc;
 
 	setup();
-	rc = run_source(&src_ctx, &src_table, CHAN_PIPE, stream,
-			sizeof(stream), &stream_len);
-	if (!rc)
-		rc = run_target(&dst_ctx, &dst_table, stream, stream_len);
+	rc = relay(&src_table, &dst_table);
 	teardown();
 	/* Offered 2..4, known 1 and 2: read as 2, which has the link */
 	CHECK(rc == 0);
@@ -748,10 +766,7 @@ TEST(stream_section_over_its_limit_is_refused_before_reading_it)
 
 	setup();
 	records_to_send = 10;
-	rc = run_source(&src_ctx, &ts, CHAN_PIPE, stream, sizeof(stream),
-			&stream_len);
-	if (!rc)
-		rc = run_target(&dst_ctx, &tt, stream, stream_len);
+	rc = relay(&ts, &tt);
 	teardown();
 	CHECK(rc == -EBADMSG);
 	CHECK(!strcmp(migrate_error(), "section \"test records\" at offset 164: length 320 exceeds limit 64"));
@@ -781,19 +796,29 @@ TEST(stream_bad_checksums_are_refused)
 	CHECK(rc[0] == -EBADMSG && rc[1] == -EBADMSG && rc[2] == -EBADMSG);
 }
 
+/**
+ * relay_with_rows() - write a version 2 stream with other rows, read it
+ * @rows:	section rows of the source
+ * @count:	number of @rows
+ *
+ * Return: result of the target transfer with the built-in table
+ */
+static int relay_with_rows(const struct migrate_section *rows, size_t count)
+{
+	struct migrate_version v = version_like(1, 2, 1, rows, count);
+	struct migrate_table t = { &v, 1 };
+
+	return relay(&t, NULL);
+}
+
 TEST(stream_unknown_mandatory_section_is_refused)
 {
 	struct migrate_section rows[2] = { ROW_ADDRS, records_section(0, 1 << 20) };
-	struct migrate_version v = version_like(1, 2, 1, rows, 2);
-	struct migrate_table t = { &v, 1 };
 	int rc;
 
 	setup();
 	records_to_send = 3;
-	rc = run_source(&src_ctx, &t, CHAN_PIPE, stream, sizeof(stream),
-			&stream_len);
-	if (!rc)
-		rc = run_target(&dst_ctx, NULL, stream, stream_len);
+	rc = relay_with_rows(rows, 2);
 	teardown();
 	CHECK(rc == -EBADMSG);
 	CHECK(error_has("section id 100 (unknown) at offset 156: unknown mandatory section, refused"));
@@ -805,38 +830,15 @@ TEST(stream_unknown_optional_section_is_skipped)
 		ROW_ADDRS, records_section(MIGRATE_SEC_OPTIONAL, 1 << 20),
 		ROW_LINK,
 	};
-	struct migrate_version v = version_like(1, 2, 1, rows, 3);
-	struct migrate_table t = { &v, 1 };
 	int rc;
 
 	setup();
 	records_to_send = 5000;	/* several chunks, all skipped */
-	rc = run_source(&src_ctx, &t, CHAN_PIPE, stream, sizeof(stream),
-			&stream_len);
-	if (!rc)
-		rc = run_target(&dst_ctx, NULL, stream, stream_len);
+	rc = relay_with_rows(rows, 3);
 	teardown();
 	CHECK(rc == 0);
 	CHECK(same_addresses());
 	CHECK(same_link());
-}
-
-/**
- * refused_with_rows() - write a version 2 stream with other rows, read it
- * @rows:	section rows of the source
- * @count:	number of @rows
- *
- * Return: result of the target transfer with the built-in table
- */
-static int refused_with_rows(const struct migrate_section *rows, size_t count)
-{
-	struct migrate_version v = version_like(1, 2, 1, rows, count);
-	struct migrate_table t = { &v, 1 };
-	int rc;
-
-	rc = run_source(&src_ctx, &t, CHAN_PIPE, stream, sizeof(stream),
-			&stream_len);
-	return rc ? rc : run_target(&dst_ctx, NULL, stream, stream_len);
 }
 
 TEST(stream_duplicate_section_is_refused)
@@ -845,7 +847,7 @@ TEST(stream_duplicate_section_is_refused)
 	int rc;
 
 	setup();
-	rc = refused_with_rows(rows, 2);
+	rc = relay_with_rows(rows, 2);
 	teardown();
 	CHECK(rc == -EBADMSG);
 	CHECK(error_has("section \"guest addresses\" at offset 156: duplicate section"));
@@ -857,7 +859,7 @@ TEST(stream_missing_mandatory_section_is_refused)
 	int rc;
 
 	setup();
-	rc = refused_with_rows(rows, 1);
+	rc = relay_with_rows(rows, 1);
 	teardown();
 	CHECK(rc == -EBADMSG);
 	CHECK(error_has("end marker at offset"));
@@ -870,7 +872,7 @@ TEST(stream_sections_out_of_order_are_refused)
 	int rc;
 
 	setup();
-	rc = refused_with_rows(rows, 2);
+	rc = relay_with_rows(rows, 2);
 	teardown();
 	CHECK(rc == -EBADMSG);
 	CHECK(error_has("section \"guest addresses\" at offset"));
@@ -888,11 +890,11 @@ TEST(stream_section_and_header_features_must_agree)
 	setup();
 	records_to_send = 1;
 	unannounced[1].feature = 0;
-	rc[0] = refused_with_rows(unannounced, 2);
+	rc[0] = relay_with_rows(unannounced, 2);
 	CHECK(error_has("section \"link\" at offset 156: not announced in the header features 0x00000000"));
 	/* An unknown optional section claiming the link's feature bit */
 	announced[1].feature = ROW_LINK.feature;
-	rc[1] = refused_with_rows(announced, 2);
+	rc[1] = relay_with_rows(announced, 2);
 	CHECK(error_has("section \"link\" (id 2) is announced in the header features but missing"));
 	teardown();
 	CHECK(rc[0] == -EBADMSG && rc[1] == -EBADMSG);
@@ -940,6 +942,21 @@ TEST(stream_bad_guest_addresses_and_link_are_refused)
 
 /* Peers */
 
+/**
+ * feed_peer() - feed the start of stream[] to a target through a peer
+ * @p:		peer, with its pace and whether it closes after sending
+ * @kind:	channel kind
+ * @len:	how many bytes of stream[] to send
+ *
+ * Return: result of the target transfer
+ */
+static int feed_peer(struct peer *p, enum chan kind, size_t len)
+{
+	p->out = stream;
+	p->out_len = len;
+	return run_transfer(&dst_ctx, NULL, kind, MIGRATE_LOAD, p);
+}
+
 TEST(stream_peer_delivering_one_byte_at_a_time_is_read)
 {
 	struct peer p = { .step = 1 };
@@ -947,10 +964,8 @@ TEST(stream_peer_delivering_one_byte_at_a_time_is_read)
 
 	setup();
 	rc = capture(0);
-	p.out = stream;
-	p.out_len = stream_len;
 	if (!rc)
-		rc = run_target_peer(&dst_ctx, NULL, CHAN_SOCKETPAIR, &p);
+		rc = feed_peer(&p, CHAN_SOCKETPAIR, stream_len);
 	teardown();
 	CHECK(rc == 0);
 	CHECK(same_addresses());
@@ -965,10 +980,8 @@ TEST(stream_source_over_socketpair_is_read_back)
 	setup();
 	rc = run_source(&src_ctx, NULL, CHAN_SOCKETPAIR, stream,
 			sizeof(stream), &stream_len);
-	p.out = stream;
-	p.out_len = stream_len;
 	if (!rc)
-		rc = run_target_peer(&dst_ctx, NULL, CHAN_SOCKETPAIR, &p);
+		rc = feed_peer(&p, CHAN_SOCKETPAIR, stream_len);
 	teardown();
 	CHECK(rc == 0);
 	CHECK(same_addresses());
@@ -984,10 +997,7 @@ TEST(stream_big_section_is_streamed_in_chunks)
 	setup();
 	records_to_send = 20000;	/* 640000 bytes: ten chunks */
 	records_received = 0;
-	rc = run_source(&src_ctx, &t, CHAN_PIPE, stream, sizeof(stream),
-			&stream_len);
-	if (!rc)
-		rc = run_target(&dst_ctx, &t, stream, stream_len);
+	rc = relay(&t, &t);
 	teardown();
 	CHECK(rc == 0);
 	CHECK(records_received == 20000);
@@ -1001,10 +1011,8 @@ TEST(stream_target_peer_closing_early_fails_the_transfer)
 
 	setup();
 	rc = capture(0);
-	p.out = stream;
-	p.out_len = stream_len / 2;
 	if (!rc)
-		rc = run_target_peer(&dst_ctx, NULL, CHAN_SOCKETPAIR, &p);
+		rc = feed_peer(&p, CHAN_SOCKETPAIR, stream_len / 2);
 	teardown();
 	CHECK(rc == -EBADMSG);
 	CHECK(error_has("stream cut short"));
@@ -1018,11 +1026,9 @@ TEST(stream_target_peer_stalling_past_deadline_times_out)
 
 	setup();
 	rc = capture(0);
-	p.out = stream;
-	p.out_len = stream_len / 2;
 	dst_ctx.migrate_timeout_ms = 200;
 	if (!rc)
-		rc = run_target_peer(&dst_ctx, NULL, CHAN_PIPE, &p);
+		rc = feed_peer(&p, CHAN_PIPE, stream_len / 2);
 	teardown();
 	CHECK(rc == -ETIMEDOUT);
 	CHECK(error_has("timed out after 200 ms"));
@@ -1036,11 +1042,9 @@ TEST(stream_target_without_end_of_file_times_out)
 
 	setup();
 	rc = capture(0);
-	p.out = stream;
-	p.out_len = stream_len;
 	dst_ctx.migrate_timeout_ms = 200;
 	if (!rc)
-		rc = run_target_peer(&dst_ctx, NULL, CHAN_PIPE, &p);
+		rc = feed_peer(&p, CHAN_PIPE, stream_len);
 	teardown();
 	/* Trailing data could still come: only end of file completes */
 	CHECK(rc == -ETIMEDOUT);
@@ -1112,22 +1116,49 @@ static void rollback_rows(struct migrate_section rows[3])
 	rows[2].rollback = rollback_c;
 }
 
+static struct migrate_version rollback_version;
+static const struct migrate_table rollback_table = { &rollback_version, 1 };
+
+/**
+ * rollback_setup() - set up a source case over three logged sections
+ * @rows:	the sections, from rollback_rows() with the case's changes
+ * @records:	records each section sends
+ *
+ * Return: the versions table to use, valid while @rows are
+ */
+static const struct migrate_table *rollback_setup(const struct migrate_section *rows,
+						  unsigned int records)
+{
+	rollback_version = version_like(1, 2, 1, rows, 3);
+	setup();
+	records_to_send = records;
+	memset(rollback_log, 0, sizeof(rollback_log));
+	return &rollback_table;
+}
+
+/**
+ * rollback_run() - run a source over three logged sections, 100 records each
+ * @rows:	the sections, from rollback_rows() with the case's changes
+ *
+ * Return: result of the transfer; the events are in rollback_log
+ */
+static int rollback_run(const struct migrate_section *rows)
+{
+	int rc = run_source(&src_ctx, rollback_setup(rows, 100), CHAN_PIPE,
+			    stream, sizeof(stream), &stream_len);
+
+	teardown();
+	return rc;
+}
+
 TEST(stream_source_failure_rolls_back_started_sections_in_reverse)
 {
 	struct migrate_section rows[3];
-	struct migrate_version v;
-	struct migrate_table t = { &v, 1 };
 	int rc;
 
 	rollback_rows(rows);
 	rows[2].source = source_fails;
-	v = version_like(1, 2, 1, rows, 3);
-	setup();
-	records_to_send = 100;
-	memset(rollback_log, 0, sizeof(rollback_log));
-	rc = run_source(&src_ctx, &t, CHAN_PIPE, stream, sizeof(stream),
-			&stream_len);
-	teardown();
+	rc = rollback_run(rows);
 	CHECK(rc == -EIO);
 	CHECK(!strcmp(rollback_log, "ABCcba"));
 	CHECK(error_has("section \"test records\" at offset"));
@@ -1137,19 +1168,11 @@ TEST(stream_source_failure_rolls_back_started_sections_in_reverse)
 TEST(stream_failed_prepare_rolls_back_only_earlier_sections)
 {
 	struct migrate_section rows[3];
-	struct migrate_version v;
-	struct migrate_table t = { &v, 1 };
 	int rc;
 
 	rollback_rows(rows);
 	rows[1].prepare = prepare_fails;
-	v = version_like(1, 2, 1, rows, 3);
-	setup();
-	records_to_send = 100;
-	memset(rollback_log, 0, sizeof(rollback_log));
-	rc = run_source(&src_ctx, &t, CHAN_PIPE, stream, sizeof(stream),
-			&stream_len);
-	teardown();
+	rc = rollback_run(rows);
 	CHECK(rc == -EPERM);
 	CHECK(!strcmp(rollback_log, "AFa"));
 	CHECK(error_has("prepare failed"));
@@ -1158,18 +1181,10 @@ TEST(stream_failed_prepare_rolls_back_only_earlier_sections)
 TEST(stream_successful_source_rolls_nothing_back)
 {
 	struct migrate_section rows[3];
-	struct migrate_version v;
-	struct migrate_table t = { &v, 1 };
 	int rc;
 
 	rollback_rows(rows);
-	v = version_like(1, 2, 1, rows, 3);
-	setup();
-	records_to_send = 100;
-	memset(rollback_log, 0, sizeof(rollback_log));
-	rc = run_source(&src_ctx, &t, CHAN_PIPE, stream, sizeof(stream),
-			&stream_len);
-	teardown();
+	rc = rollback_run(rows);
 	CHECK(rc == 0);
 	CHECK(!strcmp(rollback_log, "ABC"));
 }
@@ -1177,21 +1192,14 @@ TEST(stream_successful_source_rolls_nothing_back)
 TEST(stream_source_peer_closing_early_rolls_back)
 {
 	struct migrate_section rows[3];
-	struct migrate_version v;
-	struct migrate_table t = { &v, 1 };
 	struct peer p = { .in = stream, .in_size = sizeof(stream),
 			  .read_limit = 1000 };
-	int ours, rc;
+	int rc;
 
 	rollback_rows(rows);
-	v = version_like(1, 2, 1, rows, 3);
-	setup();
-	records_to_send = 1000000;	/* 32 MB a section: more than a pipe holds */
-	memset(rollback_log, 0, sizeof(rollback_log));
-	migrate_table_use(&t);
-	done_calls = 0;
-	CHECK(!channel(CHAN_PIPE, MIGRATE_SAVE, &ours, &p.fd));
-	rc = migrate_request(&src_ctx, ours, MIGRATE_SAVE, on_done);
+	/* 32 MB a section: more than a pipe holds */
+	rc = start_transfer(&src_ctx, rollback_setup(rows, 1000000), CHAN_PIPE,
+			    MIGRATE_SAVE, &p);
 	if (!rc)
 		drive(&src_ctx, &p);
 	teardown();
@@ -1205,21 +1213,13 @@ TEST(stream_source_peer_closing_early_rolls_back)
 TEST(stream_cancel_rolls_back_closes_and_reports_once)
 {
 	struct migrate_section rows[3];
-	struct migrate_version v;
-	struct migrate_table t = { &v, 1 };
 	struct peer p = { .no_read = true };
-	int ours, rc, i, busy_fd[2], busy_rc;
+	int rc, i, busy_fd[2], busy_rc;
 	char byte;
 
 	rollback_rows(rows);
-	v = version_like(1, 2, 1, rows, 3);
-	setup();
-	records_to_send = 1000000;
-	memset(rollback_log, 0, sizeof(rollback_log));
-	migrate_table_use(&t);
-	done_calls = 0;
-	CHECK(!channel(CHAN_PIPE, MIGRATE_SAVE, &ours, &p.fd));
-	rc = migrate_request(&src_ctx, ours, MIGRATE_SAVE, on_done);
+	rc = start_transfer(&src_ctx, rollback_setup(rows, 1000000), CHAN_PIPE,
+			    MIGRATE_SAVE, &p);
 	/* The pipe fills up and the transfer waits for the reader */
 	for (i = 0; i < 20; i++)
 		loop_once(&src_ctx, &p);

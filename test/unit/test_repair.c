@@ -131,6 +131,26 @@ static bool switch_pairs(struct fixture *f, int cmd, int state)
 }
 
 /**
+ * helper_connect_and_kill() - start the helper, and once it is connected,
+ *			       kill it and reap it
+ * @f:		fixture, after repair_init()
+ *
+ * Return: true if the helper connected and was reaped
+ */
+static bool helper_connect_and_kill(struct fixture *f)
+{
+	int status;
+	pid_t pid;
+
+	if (!helper_connect(f, f->c.repair_path))
+		return false;
+	pid = f->helper;
+	f->helper = -1;
+	kill(pid, SIGKILL);
+	return waitpid(pid, &status, 0) == pid;
+}
+
+/**
  * helper_round_trip() - n sockets: repair on, off, on, off without probe
  * @f:		fixture
  * @n:		number of sockets
@@ -261,13 +281,8 @@ REPAIR_CASE(repair_helper_failing_mid_request_is_dropped_daemon_goes_on, false)
 
 REPAIR_CASE(repair_helper_killed_before_request_fails_cleanly, false)
 {
-	int status;
-
 	repair_init(&f->c);
-	CHECK(helper_connect(f, f->c.repair_path));
-	kill(f->helper, SIGKILL);
-	CHECK(waitpid(f->helper, &status, 0) == f->helper);
-	f->helper = -1;
+	CHECK(helper_connect_and_kill(f));
 
 	/* Killed, and the loop has not seen the hang-up yet */
 	CHECK(!tcp_pairs_open(&f->pairs, 2));
@@ -278,13 +293,8 @@ REPAIR_CASE(repair_helper_killed_before_request_fails_cleanly, false)
 
 REPAIR_CASE(repair_helper_hang_up_is_noticed_by_the_loop, false)
 {
-	int status;
-
 	repair_init(&f->c);
-	CHECK(helper_connect(f, f->c.repair_path));
-	kill(f->helper, SIGKILL);
-	CHECK(waitpid(f->helper, &status, 0) == f->helper);
-	f->helper = -1;
+	CHECK(helper_connect_and_kill(f));
 	repair_pump(&f->c, CONNECT_WAIT_MS);
 	CHECK(!repair_available(&f->c));
 }

@@ -142,6 +142,20 @@ static int pump(struct ctx *c)
 }
 
 /**
+ * wait_seg() - take the next segment the daemon sends to the guest,
+ *		dispatching socket events until it comes (five rounds at most)
+ * @c:		execution context
+ * @seg:	parsed segment, unchanged if none came
+ */
+static void wait_seg(struct ctx *c, struct tcp_seg *seg)
+{
+	int i;
+
+	for (i = 0; i < 5 && daemon_seg(seg); i++)
+		pump(c);
+}
+
+/**
  * loopback_listener() - a listening TCP socket on 127.0.0.1
  * @port:	set to its port
  *
@@ -199,18 +213,33 @@ static void teardown(struct ctx *c)
 static int handshake(struct ctx *c, uint16_t port, uint32_t *isn)
 {
 	struct tcp_seg s;
-	int i;
 
 	if (!guest_send(c, port, GUEST_ISN, 0, TCP_SYN, NULL, 0))
 		return -1;
-	for (i = 0; i < 5 && daemon_seg(&s); i++)
-		pump(c);
+	wait_seg(c, &s);
 	if (s.flags != (TCP_SYN | TCP_ACK) || s.ack != GUEST_ISN + 1 ||
 	    !s.mss || s.ws < 0 || !s.ts || s.tsecr != GUEST_TSVAL)
 		return -1;
 	*isn = s.seq;
 	guest_send(c, port, GUEST_ISN + 1, *isn + 1, TCP_ACK, NULL, 0);
 	return 0;
+}
+
+/**
+ * established() - set up, and connect the guest to a loopback listener
+ * @c:		context to set up
+ * @l:		loopback listener
+ * @port:	its port
+ * @isn:	set to the daemon's initial sequence number
+ *
+ * Return: the host's end of the connection, -1 if the handshake failed
+ */
+static int established(struct ctx *c, int l, uint16_t port, uint32_t *isn)
+{
+	setup(c);
+	if (handshake(c, port, isn))
+		return -1;
+	return accept(l, NULL, NULL);
 }
 
 TEST(tcp_sequence_comparisons_wrap_around)
@@ -273,13 +302,12 @@ TEST(tcp_refused_port_resets_the_guest)
 	struct tcp_seg s;
 	struct ctx c;
 	uint16_t port;
-	int l = loopback_listener(&port), i;
+	int l = loopback_listener(&port);
 
 	close(l);		/* nothing listens there any more */
 	setup(&c);
 	CHECK(guest_send(&c, port, GUEST_ISN, 0, TCP_SYN, NULL, 0));
-	for (i = 0; i < 5 && daemon_seg(&s); i++)
-		pump(&c);
+	wait_seg(&c, &s);
 	CHECK((s.flags & TCP_RST) && (s.flags & TCP_ACK));
 	CHECK(s.ack == GUEST_ISN + 1);
 	teardown(&c);
@@ -288,15 +316,13 @@ TEST(tcp_refused_port_resets_the_guest)
 TEST(tcp_connection_carries_data_and_fin_both_ways)
 {
 	uint16_t port;
-	int l = loopback_listener(&port), srv, i;
+	int l = loopback_listener(&port), srv;
 	struct tcp_seg s;
 	struct ctx c;
 	uint32_t isn;
 	char buf[16];
 
-	setup(&c);
-	CHECK(!handshake(&c, port, &isn));
-	srv = accept(l, NULL, NULL);
+	srv = established(&c, l, port, &isn);
 	CHECK(srv >= 0);
 
 	/* Guest to host: acknowledged as far as the socket took it */
@@ -307,8 +333,7 @@ TEST(tcp_connection_carries_data_and_fin_both_ways)
 
 	/* Host to guest */
 	CHECK(send(srv, "world", 5, 0) == 5);
-	for (i = 0; i < 5 && daemon_seg(&s); i++)
-		pump(&c);
+	wait_seg(&c, &s);
 	CHECK(s.seq == isn + 1 && s.len == 5 && !memcmp(s.data, "world", 5));
 	guest_send(&c, port, GUEST_ISN + 6, isn + 6, TCP_ACK, NULL, 0);
 
@@ -320,12 +345,10 @@ TEST(tcp_connection_carries_data_and_fin_both_ways)
 	CHECK(recv(srv, buf, sizeof(buf), 0) == 0);
 	CHECK(send(srv, "late", 4, 0) == 4);
 	close(srv);
-	for (i = 0; i < 5 && daemon_seg(&s); i++)
-		pump(&c);
+	wait_seg(&c, &s);
 	CHECK(s.len == 4 && !memcmp(s.data, "late", 4));
 	if (!(s.flags & TCP_FIN)) {
-		for (i = 0; i < 5 && daemon_seg(&s); i++)
-			pump(&c);
+		wait_seg(&c, &s);
 	}
 	CHECK(s.flags & TCP_FIN);
 
@@ -340,17 +363,15 @@ TEST(tcp_connection_carries_data_and_fin_both_ways)
 TEST(tcp_timeout_retransmits_unacknowledged_data)
 {
 	uint16_t port;
-	int l = loopback_listener(&port), srv, i;
+	int l = loopback_listener(&port), srv;
 	struct tcp_seg s;
 	struct ctx c;
 	uint32_t isn;
 
-	setup(&c);
-	CHECK(!handshake(&c, port, &isn));
-	srv = accept(l, NULL, NULL);
+	srv = established(&c, l, port, &isn);
+	CHECK(srv >= 0);
 	CHECK(send(srv, "0123456789", 10, 0) == 10);
-	for (i = 0; i < 5 && daemon_seg(&s); i++)
-		pump(&c);
+	wait_seg(&c, &s);
 	CHECK(s.seq == isn + 1 && s.len == 10);
 
 	/* The guest acknowledges 4 bytes only, then goes quiet */
@@ -364,8 +385,7 @@ TEST(tcp_timeout_retransmits_unacknowledged_data)
 	/* Acknowledged bytes left the socket; the rest is still there */
 	guest_send(&c, port, GUEST_ISN + 1, isn + 11, TCP_ACK, NULL, 0);
 	CHECK(send(srv, "ab", 2, 0) == 2);
-	for (i = 0; i < 5 && daemon_seg(&s); i++)
-		pump(&c);
+	wait_seg(&c, &s);
 	CHECK(s.seq == isn + 11 && s.len == 2 && !memcmp(s.data, "ab", 2));
 	close(srv);
 	close(l);
@@ -380,12 +400,10 @@ TEST(tcp_three_duplicate_acks_resend_the_first_segment)
 	struct ctx c;
 	uint32_t isn;
 
-	setup(&c);
-	CHECK(!handshake(&c, port, &isn));
-	srv = accept(l, NULL, NULL);
+	srv = established(&c, l, port, &isn);
+	CHECK(srv >= 0);
 	CHECK(send(srv, "abcdef", 6, 0) == 6);
-	for (i = 0; i < 5 && daemon_seg(&s); i++)
-		pump(&c);
+	wait_seg(&c, &s);
 	CHECK(s.len == 6);
 	for (i = 0; i < 3; i++)
 		guest_send(&c, port, GUEST_ISN + 1, isn + 1, TCP_ACK, NULL, 0);
@@ -404,9 +422,8 @@ TEST(tcp_guest_rst_resets_the_host_socket)
 	uint32_t isn;
 	char b;
 
-	setup(&c);
-	CHECK(!handshake(&c, port, &isn));
-	srv = accept(l, NULL, NULL);
+	srv = established(&c, l, port, &isn);
+	CHECK(srv >= 0);
 	guest_send(&c, port, GUEST_ISN + 1, isn + 1, TCP_RST, NULL, 0);
 	CHECK(recv(srv, &b, 1, 0) < 0 && errno == ECONNRESET);
 	flow_timer(&c, 0);
@@ -436,15 +453,14 @@ TEST(tcp_full_flow_table_refuses_syn_with_rst)
 TEST(tcp_host_data_before_guest_ack_is_sent_once_established)
 {
 	uint16_t port;
-	int l = loopback_listener(&port), srv, i;
+	int l = loopback_listener(&port), srv;
 	struct tcp_seg s;
 	struct ctx c;
 	uint32_t isn;
 
 	setup(&c);
 	CHECK(guest_send(&c, port, GUEST_ISN, 0, TCP_SYN, NULL, 0));
-	for (i = 0; i < 5 && daemon_seg(&s); i++)
-		pump(&c);
+	wait_seg(&c, &s);
 	CHECK(s.flags == (TCP_SYN | TCP_ACK));
 	isn = s.seq;
 

@@ -102,6 +102,31 @@ static bool t_pending(struct t_vu *t)
 	return recv(t->fe.sock, &b, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
 }
 
+/**
+ * t_state_fd_send() - negotiate the device-state feature, then send an fd
+ *		       for a transfer and read the back-end's answer
+ * @t:		test state
+ * @ds:		direction and phase of the transfer
+ * @fd:		fd to pass
+ * @v:		set to the back-end's reply
+ *
+ * Return: 0 if both messages went and a reply came, -1 otherwise
+ */
+static int t_state_fd_send(struct t_vu *t, const struct vu_msg_device_state *ds,
+			   int fd, uint64_t *v)
+{
+	uint64_t pf = BIT(VHOST_USER_PROTOCOL_F_DEVICE_STATE);
+
+	if (fe_send_msg(&t->fe, VHOST_USER_SET_PROTOCOL_FEATURES, 0, &pf,
+			sizeof(pf), NULL, 0) ||
+	    fe_send_msg(&t->fe, VHOST_USER_SET_DEVICE_STATE_FD, 0, ds,
+			sizeof(*ds), &fd, 1))
+		return -1;
+	t_vu_serve(t);
+	return fe_recv_reply(&t->fe, VHOST_USER_SET_DEVICE_STATE_FD, v,
+			     sizeof(*v)) == 8 ? 0 : -1;
+}
+
 TEST(vhost_user_offers_features_the_front_end_needs)
 {
 	struct t_vu t;
@@ -149,19 +174,13 @@ TEST(vhost_user_unknown_request_is_nacked_and_connection_kept)
 TEST(vhost_user_check_device_state_waits_for_the_transfer)
 {
 	struct vu_msg_device_state ds = { VHOST_USER_STATE_DIR_LOAD, 0 };
-	uint64_t v = 0, pf = BIT(VHOST_USER_PROTOCOL_F_DEVICE_STATE);
 	struct t_vu t;
+	uint64_t v = 0;
 	int p[2];
 
 	CHECK(!t_vu_init(&t));
 	CHECK(!pipe(p));
-	CHECK(!fe_send_msg(&t.fe, VHOST_USER_SET_PROTOCOL_FEATURES, 0, &pf,
-			   sizeof(pf), NULL, 0));
-	CHECK(!fe_send_msg(&t.fe, VHOST_USER_SET_DEVICE_STATE_FD, 0, &ds,
-			   sizeof(ds), &p[0], 1));
-	t_vu_serve(&t);
-	CHECK(fe_recv_reply(&t.fe, VHOST_USER_SET_DEVICE_STATE_FD, &v,
-			    sizeof(v)) == 8);
+	CHECK(!t_state_fd_send(&t, &ds, p[0], &v));
 	CHECK(v == VHOST_USER_STATE_NO_FD && t_state_done && t_state_fd >= 0);
 
 	CHECK(!fe_send_msg(&t.fe, VHOST_USER_CHECK_DEVICE_STATE, 0, NULL, 0,
@@ -182,19 +201,13 @@ TEST(vhost_user_check_device_state_waits_for_the_transfer)
 TEST(vhost_user_unknown_state_direction_is_refused_not_fatal)
 {
 	struct vu_msg_device_state ds = { 7, 0 };
-	uint64_t v = 0, pf = BIT(VHOST_USER_PROTOCOL_F_DEVICE_STATE);
 	struct t_vu t;
+	uint64_t v = 0;
 	int p[2];
 
 	CHECK(!t_vu_init(&t));
 	CHECK(!pipe(p));
-	CHECK(!fe_send_msg(&t.fe, VHOST_USER_SET_PROTOCOL_FEATURES, 0, &pf,
-			   sizeof(pf), NULL, 0));
-	CHECK(!fe_send_msg(&t.fe, VHOST_USER_SET_DEVICE_STATE_FD, 0, &ds,
-			   sizeof(ds), &p[0], 1));
-	t_vu_serve(&t);
-	CHECK(fe_recv_reply(&t.fe, VHOST_USER_SET_DEVICE_STATE_FD, &v,
-			    sizeof(v)) == 8);
+	CHECK(!t_state_fd_send(&t, &ds, p[0], &v));
 	CHECK((v & 0xff) && (v & VHOST_USER_STATE_NO_FD));
 	CHECK(vu_ready(&t.c));
 	close(p[0]);
