@@ -915,20 +915,20 @@ static enum dhcp_reply_kind dhcp_on_request(const struct ctx *c,
  * @on:		picks the reply from the request, NULL to send @reply
  */
 static const struct dhcp_msg_handler {
-	uint8_t type;
 	const char *name;
-	enum dhcp_reply_kind reply;
 	enum dhcp_reply_kind (*on)(const struct ctx *c,
 				   const struct dhcp_request *req);
+	enum dhcp_reply_kind reply;
+	uint8_t type;
 } handlers[] = {
 	/* DISCOVER: offer the guest's address */
-	{ DHCPDISCOVER,	"DISCOVER",	REPLY_OFFER,	NULL },
-	{ DHCPREQUEST,	"REQUEST",	REPLY_NONE,	dhcp_on_request },
+	{ "DISCOVER",	NULL,	REPLY_OFFER,	DHCPDISCOVER },
+	{ "REQUEST",	dhcp_on_request,	REPLY_NONE,	DHCPREQUEST },
 	/* DECLINE, RELEASE: nothing to undo, no reply */
-	{ DHCPDECLINE,	"DECLINE",	REPLY_NONE,	NULL },
-	{ DHCPRELEASE,	"RELEASE",	REPLY_NONE,	NULL },
+	{ "DECLINE",	NULL,	REPLY_NONE,	DHCPDECLINE },
+	{ "RELEASE",	NULL,	REPLY_NONE,	DHCPRELEASE },
 	/* INFORM: configuration without an address */
-	{ DHCPINFORM,	"INFORM",	REPLY_INFORM,	NULL },
+	{ "INFORM",	NULL,	REPLY_INFORM,	DHCPINFORM },
 };
 
 /**
