@@ -909,10 +909,10 @@ static enum dhcp_reply_kind dhcp_on_request(const struct ctx *c,
 
 /**
  * struct dhcp_msg_handler - what the server does with a message type
- * @type:	DHCP message type
- * @name:	its name, for logs
- * @reply:	the reply, for a type whose reply does not depend on the request
+ * @name:	name of the message type, for logs
  * @on:		picks the reply from the request, NULL to send @reply
+ * @reply:	the reply, for a type whose reply does not depend on the request
+ * @type:	DHCP message type
  */
 static const struct dhcp_msg_handler {
 	const char *name;
