@@ -31,6 +31,17 @@ int fd_set_nonblock(int fd)
 }
 
 /**
+ * fd_close() - close an fd if it is one, and mark it closed
+ * @fd:		fd, set to -1
+ */
+void fd_close(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+/**
  * epoll_ctl_ref() - add or modify an fd in the daemon's epoll set
  * @c:		execution context
  * @op:		EPOLL_CTL_ADD or EPOLL_CTL_MOD

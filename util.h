@@ -24,6 +24,7 @@ union epoll_ref;
 struct ctx;
 
 int fd_set_nonblock(int fd);
+void fd_close(int *fd);
 int epoll_add_ref(const struct ctx *c, int fd, uint32_t events,
 		  union epoll_ref ref);
 int epoll_mod_ref(const struct ctx *c, int fd, uint32_t events,

@@ -36,6 +36,7 @@
 #include "passt.h"
 #include "util.h"
 #include "vhost_user.h"
+#include "vhost_user_msg.h"
 #include "virtio.h"
 
 #define VU_FEATURES	(BIT(VIRTIO_F_VERSION_1) |			\
@@ -63,43 +64,6 @@
 
 #define VU_SIZE_ANY		(-1)
 #define VU_FDS_ANY		(-1)
-
-/**
- * union vu_payload - every payload the daemon reads or writes, aligned
- */
-union vu_payload {
-	uint64_t u64;
-	struct vu_msg_state state;
-	struct vu_msg_addr addr;
-	struct vu_msg_mem mem;
-	struct vu_msg_log log;
-	struct vu_msg_device_state device_state;
-	uint8_t raw[VHOST_USER_PAYLOAD_MAX];
-};
-
-/**
- * struct vu_msg - one message being read, then handled
- * @raw:	header and payload as read from the socket
- * @len:	bytes of @raw read so far
- * @hdr:	header, once complete
- * @p:		payload, copied out of @raw once complete
- * @fds:	fds that came with the message, -1 once taken by a handler
- * @nfds:	number of entries in @fds
- * @fds_bad:	more fds than allowed, or the control data was truncated
- * @reply:	reply payload, set by handlers that answer
- * @reply_size:	bytes of @reply
- */
-struct vu_msg {
-	uint8_t raw[VHOST_USER_HDR_SIZE + VHOST_USER_PAYLOAD_MAX];
-	size_t len;
-	struct vu_msg_hdr hdr;
-	union vu_payload p;
-	int fds[VHOST_USER_FDS_MAX];
-	unsigned int nfds;
-	bool fds_bad;
-	union vu_payload reply;
-	uint32_t reply_size;
-};
 
 /**
  * struct vu_queue - one virtqueue and what the front-end told about it
@@ -238,17 +202,6 @@ static bool vu_has_protocol_feature(unsigned int bit)
 }
 
 /**
- * fd_close() - close an fd if it is one, and mark it closed
- * @fd:		fd, set to -1
- */
-static void fd_close(int *fd)
-{
-	if (*fd >= 0)
-		close(*fd);
-	*fd = -1;
-}
-
-/**
  * vu_queue_running() - whether the daemon may use a queue now
  * @vq:		queue
  *
@@ -303,34 +256,6 @@ static void vu_dev_reset(const struct ctx *c)
 	vu.features = vu.protocol_features = 0;
 	vu.hdr_len = sizeof(struct virtio_net_hdr_mrg) - sizeof(uint16_t);
 	vu.mtu = 0;
-}
-
-/**
- * vu_msg_fds_close() - close the fds of a message that no handler took
- * @m:		message
- */
-static void vu_msg_fds_close(struct vu_msg *m)
-{
-	unsigned int i;
-
-	for (i = 0; i < m->nfds; i++)
-		fd_close(&m->fds[i]);
-	m->nfds = 0;
-	m->fds_bad = false;
-}
-
-/**
- * vu_msg_fd_take() - take the only fd of a message
- * @m:		message, with exactly one fd
- *
- * Return: the fd, now owned by the caller
- */
-static int vu_msg_fd_take(struct vu_msg *m)
-{
-	int fd = m->fds[0];
-
-	m->fds[0] = -1;
-	return fd;
 }
 
 /**
@@ -939,38 +864,6 @@ static int vu_net_set_mtu(struct ctx *c, struct vu_msg *m)
 }
 
 /**
- * vu_reply_send() - send a reply to the current request
- * @m:		request, with its reply payload
- *
- * Return: 0 on success, -1 (logged) if the front-end does not take it
- */
-static int vu_reply_send(const struct vu_msg *m)
-{
-	struct vu_msg_hdr hdr = {
-		.request = m->hdr.request,
-		.flags = VHOST_USER_VERSION | VHOST_USER_F_REPLY,
-		.size = m->reply_size,
-	};
-	struct iovec iov[2] = {
-		{ &hdr, sizeof(hdr) },
-		{ (void *)&m->reply, m->reply_size },
-	};
-	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 2 };
-	ssize_t n;
-
-	do
-		n = sendmsg(vu.fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
-	while (n < 0 && errno == EINTR);
-	if (n != (ssize_t)(sizeof(hdr) + m->reply_size)) {
-		err("vhost-user: %s: cannot send reply: %s",
-		    vu_request_name(m->hdr.request),
-		    n < 0 ? strerror(errno) : "short write");
-		return -1;
-	}
-	return 0;
-}
-
-/**
  * vu_state_checked() - CHECK_DEVICE_STATE is answered now: its value, and
  *			with --migrate-exit, exit after a successful save
  * @c:		execution context
@@ -1013,7 +906,7 @@ static void vu_state_done(struct ctx *c, int result)
 	vu.state.check_pending = false;
 	m->hdr.request = VHOST_USER_CHECK_DEVICE_STATE;
 	vu_reply_u64(m, vu_state_checked(c));
-	if (vu_reply_send(m) ||
+	if (vu_msg_reply_send(vu.fd, m) ||
 	    epoll_mod_ref(c, vu.fd, EPOLLIN | EPOLLRDHUP, ref))
 		vu_disconnect(c);
 }
@@ -1165,114 +1058,6 @@ static const struct vu_handler vu_handlers[VHOST_USER_REQUEST_MAX] = {
 };
 
 /**
- * vu_msg_hdr_check() - check a complete header
- * @m:		message with its header read
- *
- * Return: 0 if valid, -1 (logged) if not
- */
-static int vu_msg_hdr_check(struct vu_msg *m)
-{
-	memcpy(&m->hdr, m->raw, sizeof(m->hdr));
-	if ((m->hdr.flags & VHOST_USER_VERSION_MASK) != VHOST_USER_VERSION) {
-		err("vhost-user: %s: version %u in flags 0x%x, expected %u",
-		    vu_request_name(m->hdr.request),
-		    m->hdr.flags & VHOST_USER_VERSION_MASK, m->hdr.flags,
-		    VHOST_USER_VERSION);
-		return -1;
-	}
-	if (m->hdr.size > VHOST_USER_PAYLOAD_MAX) {
-		err("vhost-user: %s: payload size %u exceeds %u",
-		    vu_request_name(m->hdr.request), m->hdr.size,
-		    VHOST_USER_PAYLOAD_MAX);
-		return -1;
-	}
-	return 0;
-}
-
-/**
- * vu_msg_fds_collect() - keep the fds that came with part of a message
- * @m:		message being read
- * @mh:		what recvmsg() returned
- */
-static void vu_msg_fds_collect(struct vu_msg *m, struct msghdr *mh)
-{
-	struct cmsghdr *cmsg;
-
-	if (mh->msg_flags & MSG_CTRUNC)
-		m->fds_bad = true;
-	for (cmsg = CMSG_FIRSTHDR(mh); cmsg; cmsg = CMSG_NXTHDR(mh, cmsg)) {
-		size_t n, i;
-		int fd;
-
-		if (cmsg->cmsg_level != SOL_SOCKET ||
-		    cmsg->cmsg_type != SCM_RIGHTS)
-			continue;
-		n = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (i = 0; i < n; i++) {
-			memcpy(&fd, CMSG_DATA(cmsg) + i * sizeof(int),
-			       sizeof(fd));
-			if (m->nfds < VHOST_USER_FDS_MAX) {
-				m->fds[m->nfds++] = fd;
-			} else {
-				close(fd);
-				m->fds_bad = true;
-			}
-		}
-	}
-}
-
-/**
- * vu_msg_read() - read what is there of the current message
- * @m:		message being read
- *
- * Return: 1 if complete, 0 if more is needed, -1 on end of connection or
- *	   error (logged when it is one)
- */
-static int vu_msg_read(struct vu_msg *m)
-{
-	char cbuf[CMSG_SPACE(sizeof(int) * (VHOST_USER_FDS_MAX + 1))];
-
-	for (;;) {
-		size_t need = VHOST_USER_HDR_SIZE;
-		struct iovec iov;
-		struct msghdr mh = {
-			.msg_iov = &iov, .msg_iovlen = 1,
-			.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
-		};
-		ssize_t n;
-
-		if (m->len >= VHOST_USER_HDR_SIZE)
-			need += m->hdr.size;
-		if (m->len == need)
-			break;
-		iov.iov_base = m->raw + m->len;
-		iov.iov_len = need - m->len;
-		n = recvmsg(vu.fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return 0;
-		if (n < 0) {
-			err("vhost-user: read failed: %s", strerror(errno));
-			return -1;
-		}
-		vu_msg_fds_collect(m, &mh);
-		if (n == 0) {
-			if (m->len)
-				err("vhost-user: connection closed inside a "
-				    "message");
-			return -1;
-		}
-		m->len += (size_t)n;
-		if (m->len == VHOST_USER_HDR_SIZE && vu_msg_hdr_check(m))
-			return -1;
-	}
-	memset(&m->p, 0, sizeof(m->p));
-	memcpy(&m->p, m->raw + VHOST_USER_HDR_SIZE, m->hdr.size);
-	return 1;
-}
-
-/**
  * vu_msg_check() - check a message's size and fds against its table row
  * @m:		complete message
  * @h:		its table row
@@ -1337,7 +1122,7 @@ static int vu_msg_dispatch(struct ctx *c, struct vu_msg *m)
 			return 0;
 		vu_reply_u64(m, action == VU_REFUSED ? 1 : 0);
 	}
-	return vu_reply_send(m);
+	return vu_msg_reply_send(vu.fd, m);
 }
 
 /**
@@ -1359,7 +1144,7 @@ void vu_cmd_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 		return;
 	}
 	while (vu.fd >= 0 && budget--) {
-		int ret = vu_msg_read(m);
+		int ret = vu_msg_read(vu.fd, m);
 
 		if (ret == 0)
 			return;
