@@ -59,12 +59,15 @@
  * @TCP_TIMER_PENDING:		nothing in flight, data waiting: zero window
  *				probe, or retry after the guest link was full
  * @TCP_TIMER_IDLE:		nothing outstanding
+ * @TCP_TIMER_ADOPTED:		restored by a migration: tell the guest our
+ *				window, send what waits, once its rings run
  */
 enum tcp_timer_kind {
 	TCP_TIMER_HANDSHAKE = 0,
 	TCP_TIMER_RTO,
 	TCP_TIMER_PENDING,
 	TCP_TIMER_IDLE,
+	TCP_TIMER_ADOPTED,
 };
 
 /* A segment buffer: room for the header right before the payload */
@@ -622,6 +625,13 @@ static void tcp_data_from_sock(const struct ctx *c, struct tcp_conn *conn)
 		}
 
 		n = tcp_peek(conn, in_flight, iov, cnt);
+		if (n == -EAGAIN && (conn->flags & TCP_F_SOCK_EOF)) {
+			/* Restored after the peer's FIN, which the socket
+			 * cannot hold: the end is where its data ends
+			 */
+			tcp_fin_to_tap(c, conn);
+			break;
+		}
 		if (n == -EAGAIN)
 			break;
 		if (n < 0) {
@@ -1322,6 +1332,66 @@ void tcp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 }
 
 /**
+ * tcp_conn_detach() - take a frozen connection out of the loop and the
+ *		       timers: its socket neither sends nor takes data
+ * @c:		execution context
+ * @conn:	connection, its socket in repair mode
+ */
+void tcp_conn_detach(const struct ctx *c, struct tcp_conn *conn)
+{
+	epoll_del_fd(c, conn->sock);
+	conn->timer_at = UINT64_MAX;
+}
+
+/**
+ * tcp_conn_attach() - give a thawed connection back to the loop, and its
+ *		       timer, armed again from its state
+ * @c:		execution context
+ * @conn:	connection, detached by tcp_conn_detach() or new
+ *
+ * Return: 0, or -1 if its socket cannot be watched (the caller ends it)
+ */
+int tcp_conn_attach(const struct ctx *c, struct tcp_conn *conn)
+{
+	if (epoll_add_ref(c, conn->sock, tcp_epoll_events(conn),
+			  tcp_epoll_ref(conn)))
+		return -1;
+	conn->timer_kind = UINT8_MAX;
+	tcp_timer_update(conn, true);
+	return 0;
+}
+
+/**
+ * tcp_conn_adopt() - take a socket restored by a migration into the loop
+ * @c:		execution context
+ * @conn:	connection, with the daemon's view carried by the migration
+ *		(data the guest did not acknowledge is to be sent again)
+ * @s:		socket, connected, repair mode off
+ *
+ * The guest's rings start only once the device state is loaded: the first
+ * timer walk, right after, sends the guest an ACK with the current window
+ * and whatever data waits for it.
+ *
+ * Return: 0, or -1 if the socket cannot be watched (the caller ends it)
+ */
+int tcp_conn_adopt(const struct ctx *c, struct tcp_conn *conn, int s)
+{
+	conn->sock = s;
+	/* Data may wait for the guest: the guest's first ACK looks for it */
+	conn->flags &= ~TCP_F_WANT_OUT;
+	conn->flags |= TCP_F_WND_FULL;
+	conn->retries = conn->dup_acks = 0;
+	tcp_sock_setup(conn);
+	if (tcp_conn_attach(c, conn)) {
+		conn->sock = -1;
+		return -1;
+	}
+	conn->timer_kind = TCP_TIMER_ADOPTED;
+	conn->timer_at = now_ms();
+	return 0;
+}
+
+/**
  * tcp_timer_expired() - the connection's deadline passed
  * @c:		execution context
  * @conn:	connection
@@ -1362,6 +1432,12 @@ static void tcp_timer_expired(struct ctx *c, struct tcp_conn *conn)
 	case TCP_TIMER_IDLE:
 		tcp_conn_reset(c, conn, "idle timeout");
 		return;
+	case TCP_TIMER_ADOPTED:
+		tcp_send_ack(c, conn);
+		tcp_data_from_sock(c, conn);
+		if (conn->sock < 0)
+			return;
+		break;
 	}
 	conn->timer_kind = UINT8_MAX;	/* re-arm from the current state */
 	tcp_timer_update(conn, false);

@@ -171,9 +171,6 @@ int tcp_migrate_state_get(struct tcp_repair_state *st, const uint8_t *buf,
  * @fds:	socket of each
  * @rcvq:	receive queue bytes of each, as dumped
  * @sndq:	send queue bytes of each, as dumped
- * @timer_at:	deadline of each connection's timer when it was frozen
- * @wnd:	window of each as it was before its receive window was closed
- *		(tcp_repair_rcv_close()): only its window fields are used
  * @buf:	queue bytes of the connection being written
  * @buf_size:	size of @buf
  */
@@ -183,8 +180,6 @@ static struct tcp_migrate_source {
 	int fds[FLOW_MAX];
 	uint32_t rcvq[FLOW_MAX];
 	uint32_t sndq[FLOW_MAX];
-	uint64_t timer_at[FLOW_MAX];
-	struct tcp_repair_state wnd[FLOW_MAX];
 	uint8_t *buf;
 	size_t buf_size;
 } src;
@@ -314,36 +309,28 @@ static uint64_t now_us(void)
  *
  * A frozen socket neither sends nor takes data, and the guest's rings are
  * stopped: no event or timer of such a connection may run until it is
- * thawed (source_attach()), or the source ends it.
+ * thawed (source_attach()), or the source ends it. Each socket is muted
+ * (tcp_repair_mute()) so that its state stays as it is dumped; where the
+ * kernel refuses it, the migration goes on, saying what may be lost.
  */
 static void source_detach(const struct ctx *c)
 {
-	unsigned int k;
+	unsigned int k, loud = 0;
+	int rc = 0;
 
 	for (k = 0; k < src.n; k++) {
 		struct tcp_conn *conn = &flow_at(src.idx[k], FLOW_TYPE_TCP)->tcp;
+		int mute_rc = tcp_repair_mute(src.fds[k]);
 
-		epoll_del_fd(c, src.fds[k]);
-		src.timer_at[k] = conn->timer_at;
-		conn->timer_at = UINT64_MAX;
-		/* On failure, tcp_migrate_conns_source() marks it lost */
-		src.wnd[k].max_window = UINT32_MAX;
-		if (tcp_repair_rcv_close(src.fds[k], &src.wnd[k]))
-			src.wnd[k].max_window = UINT32_MAX;
+		tcp_conn_detach(c, conn);
+		if (mute_rc) {
+			rc = mute_rc;
+			loud++;
+		}
 	}
-}
-
-/**
- * conn_epoll_events() - epoll events of an established connection's socket,
- *			 as tcp.c sets them
- * @conn:	connection
- *
- * Return: event mask
- */
-static uint32_t conn_epoll_events(const struct tcp_conn *conn)
-{
-	return EPOLLIN | EPOLLRDHUP | EPOLLET |
-	       ((conn->flags & TCP_F_WANT_OUT) ? EPOLLOUT : 0);
+	if (loud)
+		warn("migrate: source: %u TCP connections cannot be muted (IP_MINTTL: %s): what their peers send during the transfer may be acknowledged here, and lost to the target",
+		     loud, strerror(-rc));
 }
 
 /**
@@ -356,11 +343,8 @@ static uint32_t conn_epoll_events(const struct tcp_conn *conn)
 static int source_attach(const struct ctx *c, unsigned int k)
 {
 	struct tcp_conn *conn = &flow_at(src.idx[k], FLOW_TYPE_TCP)->tcp;
-	union epoll_ref ref = { .type = EPOLL_TYPE_TCP, .fd = src.fds[k],
-				.index = src.idx[k] };
 
-	conn->timer_at = src.timer_at[k];
-	return epoll_add_ref(c, src.fds[k], conn_epoll_events(conn), ref);
+	return tcp_conn_attach(c, conn);
 }
 
 /**
@@ -424,6 +408,8 @@ void tcp_migrate_flows_rollback(struct ctx *c)
 		union flow *f = flow_at(src.idx[k], FLOW_TYPE_TCP);
 
 		if (f && src.fds[k] >= 0) {
+			/* Hear the peer again before the window probe */
+			tcp_repair_unmute(src.fds[k]);
 			fds[m++] = src.fds[k];
 			continue;
 		}
@@ -718,16 +704,6 @@ ssize_t tcp_migrate_conns_source(struct ctx *c, struct migrate_cursor *cur,
 		struct tcp_repair_state st;
 		int rc = tcp_repair_dump(src.fds[k], &st);
 
-		if (!rc && src.wnd[k].max_window == UINT32_MAX)
-			rc = -EIO;
-		if (!rc) {
-			/* The window as it was before it was closed */
-			st.snd_wl1 = src.wnd[k].snd_wl1;
-			st.snd_wnd = src.wnd[k].snd_wnd;
-			st.max_window = src.wnd[k].max_window;
-			st.rcv_wnd = src.wnd[k].rcv_wnd;
-			st.rcv_wup = src.wnd[k].rcv_wup;
-		}
 		if (rc) {
 			warn("migrate: source: TCP connection %u: cannot read its state (%s): the target resets it",
 			     k, strerror(-rc));
@@ -872,9 +848,6 @@ static void conn_adopt_fields(struct tcp_conn *conn,
 	conn->wnd_to_tap = from->wnd_to_tap;
 	conn->ts_recent = from->ts_recent;
 	conn->ts_offset = from->ts_offset;
-	/* Re-armed from the connection's state at the first timer walk */
-	conn->timer_kind = UINT8_MAX;
-	conn->timer_at = now_ms();
 }
 
 /**
@@ -1192,9 +1165,7 @@ static const char *conn_resume(struct ctx *c, unsigned int k)
 {
 	union flow *f = flow_at(tgt.idx[k], FLOW_TYPE_TCP);
 	const struct tcp_repair_state *st = &tgt.st[k];
-	int one = 1, zero = 0, s = tgt.fds[k];
-	union epoll_ref ref = { .type = EPOLL_TYPE_TCP, .fd = s,
-				.index = tgt.idx[k] };
+	int s = tgt.fds[k];
 
 	if (tcp_repair_resume(s, tgt.pending[k], tgt.pend_len[k]) !=
 	    (ssize_t)tgt.pend_len[k])
@@ -1203,13 +1174,10 @@ static const char *conn_resume(struct ctx *c, unsigned int k)
 		return "cannot queue its FIN again";
 	if (flow_lookup(FLOW_TYPE_TCP, &f->f.tap))
 		return "a connection with the same addresses exists here";
-	setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	setsockopt(s, SOL_SOCKET, SO_PEEK_OFF, &zero, sizeof(zero));
 	if (st->flags & TCP_REPAIR_F_FIN_RCVD)
 		f->tcp.flags |= TCP_F_SOCK_EOF;
-	if (epoll_add_ref(c, s, conn_epoll_events(&f->tcp), ref))
+	if (tcp_conn_adopt(c, &f->tcp, s))
 		return "cannot watch its socket";
-	f->tcp.sock = s;
 	flow_hash_insert(f);
 	tgt.fds[k] = -1;
 	return NULL;
@@ -1301,7 +1269,6 @@ void tcp_migrate_source_done(struct ctx *c)
 		source_release(c, k);
 		if (src.fds[k] >= 0) {
 			src.idx[m] = src.idx[k];
-			src.timer_at[m] = src.timer_at[k];
 			src.fds[m++] = src.fds[k];
 		} else if (f) {
 			f->tcp.sock = -1;

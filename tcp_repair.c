@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* tcp_repair.c - dump and restore a TCP socket's kernel state (TCP_REPAIR)
  *
+ * Freeze: repair mode on, then tcp_repair_mute(), so that nothing the peer
+ * sends changes the socket any more.
+ *
  * Dump, on a socket already in repair mode: TCP_INFO (state, options,
  * window scales), TCP_MAXSEG (in repair mode: the MSS clamp), TCP_TIMESTAMP,
  * TCP_REPAIR_WINDOW, the queue lengths (SIOCOUTQ, SIOCOUTQNSD, SIOCINQ), the
@@ -17,8 +20,8 @@
  *
  * Restore, in the order the kernel requires:
  *   tcp_repair_socket()	new socket, then the caller switches repair on
- *   tcp_repair_connect()	bind, TCP_TIMESTAMP, TCP_QUEUE_SEQ, connect()
- *				(no SYN in repair mode)
+ *   tcp_repair_connect()	bind, TCP_MAXSEG, TCP_TIMESTAMP, TCP_QUEUE_SEQ,
+ *				connect() (no SYN in repair mode)
  *   tcp_repair_write()		receive queue, and the sent part of the send
  *				queue: the kernel marks it sent, and
  *				retransmits what the peer did not get
@@ -54,6 +57,15 @@
  * allocates the receive queue's buffer at once, and fails big ones
  */
 #define TCP_REPAIR_WRITE_CHUNK	(64U << 10)
+
+/* Send buffer the kernel's tuning gives a busy socket (tcp_wmem default) */
+#define TCP_REPAIR_SNDBUF_BUSY	(4U << 20)
+
+/* A TTL or hop limit no segment from a host stack or a router carries */
+#define TCP_REPAIR_TTL_MAX	255
+
+/* Largest TCP_MAXSEG the kernel takes (MAX_TCP_WINDOW) */
+#define TCP_REPAIR_USER_MSS_MAX	32767U
 
 /* Smallest chunk tried before giving up on an allocation failure */
 #define TCP_REPAIR_WRITE_CHUNK_MIN	4096U
@@ -293,39 +305,61 @@ int tcp_repair_dump(int s, struct tcp_repair_state *st)
 }
 
 /**
- * tcp_repair_rcv_close() - read the window, then close the receive window
- * @s:		socket, in repair mode
- * @st:		state: its window fields are set as they were before
+ * min_ttl_set() - drop, or stop dropping, segments below a TTL (hop limit)
+ * @s:		socket
+ * @ttl:	smallest TTL taken, 0 for any
  *
- * Repair mode stops the kernel from sending data, not from taking and
- * acknowledging what the peer sends: bytes taken after the queues were
- * read would be acknowledged here and lost to the restored socket. With a
- * zero receive window, what arrives is dropped (and answered with a
- * duplicate acknowledgement), and the peer sends it again to wherever the
- * connection is restored. The window opens again when repair mode ends
- * here (the window probe then carries a real window).
+ * IPv4 segments reach an IPv6 socket too (v4-mapped), so both limits are
+ * set on those.
  *
  * Return: 0, or -errno
  */
-int tcp_repair_rcv_close(int s, struct tcp_repair_state *st)
+static int min_ttl_set(int s, int ttl)
 {
-	struct tcp_repair_window wnd;
-	uint32_t rcv_nxt;
-	int rc;
+	socklen_t sl = sizeof(int);
+	int domain;
 
-	if ((rc = sockopt_get(s, TCP_REPAIR_WINDOW, &wnd, sizeof(wnd))) ||
-	    (rc = queue_seq_get(s, TCP_REPAIR_RECV_QUEUE, &rcv_nxt)))
-		return rc;
-	st->snd_wl1 = wnd.snd_wl1;
-	st->snd_wnd = wnd.snd_wnd;
-	st->max_window = wnd.max_window;
-	st->rcv_wnd = wnd.rcv_wnd;
-	st->rcv_wup = wnd.rcv_wup;
-	wnd.rcv_wnd = 0;
-	wnd.rcv_wup = rcv_nxt;
-	if (SEQ_AFTER(wnd.snd_wl1, rcv_nxt))
-		wnd.snd_wl1 = rcv_nxt;
-	return sockopt_set(s, TCP_REPAIR_WINDOW, &wnd, sizeof(wnd));
+	if (setsockopt(s, IPPROTO_IP, IP_MINTTL, &ttl, sizeof(ttl)))
+		return -errno;
+	if (getsockopt(s, SOL_SOCKET, SO_DOMAIN, &domain, &sl))
+		return -errno;
+	if (domain == AF_INET6 &&
+	    setsockopt(s, IPPROTO_IPV6, IPV6_MINHOPCOUNT, &ttl, sizeof(ttl)))
+		return -errno;
+	return 0;
+}
+
+/**
+ * tcp_repair_mute() - make a frozen socket deaf: drop whatever the peer sends
+ * @s:		socket, in repair mode
+ *
+ * Repair mode stops the kernel from sending data, not from taking and
+ * acknowledging what the peer sends: header prediction queues in-order
+ * data whatever the receive window, and bytes taken after the queues were
+ * read would be acknowledged here and lost to the restored socket. With
+ * the smallest TTL (hop limit) taken set to 255 (RFC 5082's check, no
+ * privilege needed), the kernel drops every segment that crossed a router
+ * or came from a host stack (which starts from 64) right after looking up
+ * the socket, before TCP sees it: nothing is queued, acknowledged or
+ * answered, and the peer sends it again to wherever the connection is
+ * restored. The socket still exists, so no RST answers the peer either.
+ *
+ * Return: 0, or -errno
+ */
+int tcp_repair_mute(int s)
+{
+	return min_ttl_set(s, TCP_REPAIR_TTL_MAX);
+}
+
+/**
+ * tcp_repair_unmute() - take tcp_repair_mute() back: any TTL again
+ * @s:		socket
+ *
+ * Return: 0, or -errno
+ */
+int tcp_repair_unmute(int s)
+{
+	return min_ttl_set(s, 0);
 }
 
 /**
@@ -404,6 +438,15 @@ int tcp_repair_connect(int s, const struct tcp_repair_state *st)
 	    (rc = sockopt_set(s, TCP_TIMESTAMP, &st->timestamp,
 			      sizeof(st->timestamp))))
 		return rc;
+	/* connect() sizes segments from the MSS clamp it finds, and
+	 * TCP_REPAIR_OPTIONS sets the clamp later without sizing them again:
+	 * the default clamp (536) would stay. A user MSS is the clamp
+	 * connect() starts from, if the kernel takes the value (up to
+	 * TCP_REPAIR_USER_MSS_MAX)
+	 */
+	if (st->mss <= TCP_REPAIR_USER_MSS_MAX &&
+	    (rc = sockopt_set_int(s, TCP_MAXSEG, (int)st->mss)))
+		return rc;
 	if ((rc = sockopt_set_int(s, TCP_REPAIR_QUEUE,
 				  TCP_REPAIR_SEND_QUEUE)) ||
 	    (rc = sockopt_set(s, TCP_QUEUE_SEQ, &snd, sizeof(snd))) ||
@@ -471,15 +514,18 @@ ssize_t tcp_repair_write(int s, enum tcp_repair_queue_id q,
  * A new socket's buffer is sized for a few segments, while the original's
  * had grown with its traffic: without room, the send queue cannot go back
  * in one go. Setting the size fixes it for the life of the socket (the
- * kernel stops tuning it), so this is done only when needed; beyond
- * net.core.wmem_max it takes CAP_NET_ADMIN (SO_SNDBUFFORCE).
+ * kernel stops tuning it), so this is done only when needed, and then to
+ * at least what the kernel's tuning gives a busy socket by default
+ * (tcp_wmem: 4 MiB), or the connection would go on slower than before;
+ * beyond net.core.wmem_max it takes CAP_NET_ADMIN (SO_SNDBUFFORCE).
  *
  * Return: 0 if the buffer has room for @bytes, else -ENOBUFS
  */
 int tcp_repair_sndbuf_fit(int s, size_t bytes)
 {
 	/* Segment overhead: buffers are accounted with their metadata */
-	int want = (int)MIN(bytes * 2, (size_t)INT_MAX / 2), have;
+	int want = (int)MIN(MAX(bytes * 2, TCP_REPAIR_SNDBUF_BUSY),
+			    (size_t)INT_MAX / 2), have;
 	socklen_t sl = sizeof(have);
 
 	if (getsockopt(s, SOL_SOCKET, SO_SNDBUF, &have, &sl))
@@ -521,11 +567,16 @@ int tcp_repair_settle(int s, const struct tcp_repair_state *st)
 			      (socklen_t)(n * sizeof(opts[0])))))
 		return rc;
 
+	/* The peer's FIN, if any, is not restored: rcv_nxt is one short of
+	 * where the window was last advertised from, and of the sequence of
+	 * the peer's segments after its FIN, which updated the send window
+	 * last: the kernel refuses both beyond rcv_nxt (+ rcv_wnd, which is
+	 * 0 when our receive buffer was full)
+	 */
 	wnd = (struct tcp_repair_window){
-		st->snd_wl1, st->snd_wnd, st->max_window, st->rcv_wnd,
-		/* The peer's FIN, if any, is not restored: rcv_nxt is one
-		 * short of where the window was last advertised from
-		 */
+		SEQ_AFTER(st->snd_wl1, rcv_nxt + st->rcv_wnd) ? rcv_nxt :
+							       st->snd_wl1,
+		st->snd_wnd, st->max_window, st->rcv_wnd,
 		SEQ_AFTER(st->rcv_wup, rcv_nxt) ? rcv_nxt : st->rcv_wup,
 	};
 	return sockopt_set(s, TCP_REPAIR_WINDOW, &wnd, sizeof(wnd));

@@ -477,3 +477,41 @@ TEST(tcp_host_data_before_guest_ack_is_sent_once_established)
 	close(l);
 	teardown(&c);
 }
+
+TEST(tcp_connection_adopted_after_peer_fin_sends_window_data_then_fin)
+{
+	uint16_t port;
+	int l = loopback_listener(&port), srv;
+	struct tcp_conn *conn;
+	struct tcp_seg s;
+	struct ctx c;
+	uint32_t isn;
+
+	srv = established(&c, l, port, &isn);
+	CHECK(srv >= 0);
+	conn = &flow_at(0, FLOW_TYPE_TCP)->tcp;
+	CHECK(conn->sock >= 0);
+
+	/* As a migration leaves a connection whose peer closed before it:
+	 * the restored socket cannot hold that FIN, and never reads EOF,
+	 * tcp_migrate.c keeps it as TCP_F_SOCK_EOF
+	 */
+	tcp_conn_detach(&c, conn);
+	CHECK(send(srv, "restored", 8, 0) == 8);
+	conn->flags |= TCP_F_SOCK_EOF;
+	CHECK(!tcp_conn_adopt(&c, conn, conn->sock));
+
+	/* The first timer walk: our window at once, the data, then our FIN */
+	flow_timer(&c, now_ms());
+	CHECK(!daemon_seg(&s));
+	CHECK(s.flags == TCP_ACK && !s.len && s.wnd &&
+	      s.ack == GUEST_ISN + 1);
+	CHECK(!daemon_seg(&s));
+	CHECK(s.seq == isn + 1 && s.len == 8 && !memcmp(s.data, "restored", 8));
+	if (!(s.flags & TCP_FIN))
+		CHECK(!daemon_seg(&s));
+	CHECK((s.flags & TCP_FIN) && s.seq + s.len == isn + 9);
+	close(srv);
+	close(l);
+	teardown(&c);
+}

@@ -40,6 +40,9 @@
 /* Bytes the peer writes before migration, left unread in a's queue */
 #define PEER_QUEUED	50000
 
+/* MSS the accepting end announces */
+#define PAIR_MSS	1400
+
 /* Bytes each side writes after migration */
 #define AFTER_BYTES	300000
 
@@ -220,7 +223,12 @@ static bool pair_open(int af, struct side *a, struct side *b)
 	sl = inany_to_sockaddr(&sa, &lo, 0);
 	l = socket(af, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	REQUIRE(l >= 0);
-	if (bind(l, &sa.sa, sl) || listen(l, 1) ||
+	/* An MSS as on an Ethernet link, below what a user MSS may be: the
+	 * restored socket must size its segments as the original did
+	 */
+	if (setsockopt(l, IPPROTO_TCP, TCP_MAXSEG, &(int){ PAIR_MSS },
+		       sizeof(int)) ||
+	    bind(l, &sa.sa, sl) || listen(l, 1) ||
 	    getsockname(l, &sa.sa, &sl)) {
 		close(l);
 		REQUIRE(false);
@@ -386,6 +394,25 @@ static bool restore_redump(int s, const struct dump *d, size_t written)
 }
 
 /**
+ * mss_restored() - the restored socket sizes its segments as the original
+ * @s:		restored socket, repair mode off
+ * @d:		dump of the original
+ *
+ * Return: true if its segment size is the MSS less the timestamp option
+ */
+static bool mss_restored(int s, const struct dump *d)
+{
+	struct tcp_info ti;
+	socklen_t sl = sizeof(ti);
+
+	REQUIRE(d->st.mss == PAIR_MSS);
+	REQUIRE(!getsockopt(s, IPPROTO_TCP, TCP_INFO, &ti, &sl));
+	REQUIRE(ti.tcpi_snd_mss == PAIR_MSS -
+		((d->st.flags & TCP_REPAIR_F_TS) ? 12U : 0U));
+	return true;
+}
+
+/**
  * restore_resume() - recreate a from a dump: a new socket takes its place
  * @a:		migrated side: gets the new socket
  * @b:		peer: read while the unsent bytes go out
@@ -424,6 +451,7 @@ static bool restore_resume(struct side *a, struct side *b,
 	}
 	REQUIRE(done == st->sndq);
 	REQUIRE(!tcp_repair_shutdown(s, st));
+	REQUIRE(mss_restored(s, d));
 	return true;
 }
 
@@ -658,6 +686,125 @@ TEST(tcp_repair_ipv4_peer_fin_keeps_data_before_it_and_our_direction)
 	CHECK(peer_fin(AF_INET));
 }
 
+/**
+ * wait_queue() - wait, bounded, for a queue length ioctl to give a value
+ * @fd:		socket
+ * @req:	SIOCOUTQ, SIOCOUTQNSD or SIOCINQ
+ * @want:	value
+ *
+ * Return: true once it gives it
+ */
+static bool wait_queue(int fd, unsigned long req, int want)
+{
+	int i, v = -1;
+
+	for (i = 0; i < PUMP_ROUNDS; i++) {
+		REQUIRE(!ioctl(fd, req, &v));
+		if (v == want)
+			return true;
+		poll(NULL, 0, PUMP_WAIT_MS);
+	}
+	REQUIRE(v == want);
+	return false;
+}
+
+/**
+ * muted_peer_data_waits() - b sends to a frozen, muted a: a takes nothing
+ * @af:		AF_INET or AF_INET6
+ *
+ * Without tcp_repair_mute(), a socket in repair mode queues and
+ * acknowledges in-order data (header prediction): b would never send those
+ * bytes again, and they would be lost to the restored socket.
+ *
+ * Return: true if b's late bytes stay unacknowledged, out of the dump, and
+ *	   reach the restored a byte-exact
+ */
+static bool muted_peer_data_waits(int af)
+{
+	struct dump d = { 0 };
+	struct side a, b;
+	int outq = -1;
+	bool ok;
+
+	if (!pair_open(af, &a, &b))
+		return false;
+	ok = side_write(&b, PEER_QUEUED) && wait_queue(b.fd, SIOCOUTQ, 0) &&
+	     !repair(a.fd, TCP_REPAIR_ON) && !tcp_repair_mute(a.fd);
+	ok = ok && side_write(&b, 2 * PEER_QUEUED) &&
+	     b.sent == 2 * PEER_QUEUED && wait_queue(b.fd, SIOCOUTQNSD, 0);
+	ok = ok && !ioctl(b.fd, SIOCOUTQ, &outq) && outq == PEER_QUEUED;
+	ok = ok && freeze_dump_close(&a, &d) && d.st.rcvq == PEER_QUEUED &&
+	     restore_resume(&a, &b, &d);
+	ok = ok && pump(&a, &b, 2 * PEER_QUEUED, AFTER_BYTES) &&
+	     no_error(&a, &b);
+	free(d.rq);
+	free(d.sq);
+	pair_close(&a, &b);
+	return ok;
+}
+
+TEST(tcp_repair_ipv4_muted_frozen_socket_leaves_peer_data_unacknowledged)
+{
+	if (!repair_privileged()) {
+		unit_skip("TCP_REPAIR needs CAP_NET_ADMIN");
+		return;
+	}
+	CHECK(muted_peer_data_waits(AF_INET));
+}
+
+TEST(tcp_repair_ipv6_muted_frozen_socket_leaves_peer_data_unacknowledged)
+{
+	if (!repair_privileged()) {
+		unit_skip("TCP_REPAIR needs CAP_NET_ADMIN");
+		return;
+	}
+	CHECK(muted_peer_data_waits(AF_INET6));
+}
+
+/**
+ * peer_fin_window_full() - b shut its side, then acknowledged data from a
+ *			    (its segments after the FIN updated a's send
+ *			    window), and a's receive window was closed
+ * @af:		AF_INET or AF_INET6
+ *
+ * The restored receive queue ends before b's FIN: b's latest sequence is
+ * one beyond it, which the kernel refuses as the window update sequence
+ * with a zero receive window.
+ *
+ * Return: true if a is restored and both directions behave
+ */
+static bool peer_fin_window_full(int af)
+{
+	struct dump d = { 0 };
+	struct side a, b;
+	bool ok;
+
+	if (!pair_open(af, &a, &b))
+		return false;
+	ok = side_write(&b, PEER_QUEUED) && !shutdown(b.fd, SHUT_WR) &&
+	     wait_state(a.fd, TCP_CLOSE_WAIT) && side_write(&a, 1000) &&
+	     wait_queue(a.fd, SIOCOUTQ, 0);
+	ok = ok && freeze_dump_close(&a, &d);
+	ok = ok && d.st.snd_wl1 == d.st.rcv_seq + d.st.rcvq + 1;
+	d.st.rcv_wnd = 0;
+	ok = ok && !tcp_repair_state_check(&d.st) && restore_resume(&a, &b, &d);
+	ok = ok && pump(&a, &b, PEER_QUEUED, 1000 + AFTER_BYTES) &&
+	     no_error(&a, &b);
+	free(d.rq);
+	free(d.sq);
+	pair_close(&a, &b);
+	return ok;
+}
+
+TEST(tcp_repair_ipv6_peer_fin_then_zero_window_is_restored)
+{
+	if (!repair_privileged()) {
+		unit_skip("TCP_REPAIR needs CAP_NET_ADMIN");
+		return;
+	}
+	CHECK(peer_fin_window_full(AF_INET6));
+}
+
 /* The migration stream of the daemon's sections, end to end */
 
 #define STREAM_MAX	(16 << 20)	/* queues of two connections fit */
@@ -769,7 +916,7 @@ static bool stream_read(struct ctx *c, const uint8_t *buf, size_t len)
  * @a:		migrated side: takes the restored socket
  *
  * Return: true if the flow is there with the daemon's view carried, data
- *	   sent to the guest but not acknowledged rewound
+ *	   sent to the guest but not acknowledged rewound, and its timer due
  */
 static bool restored_check(const struct flowside *tap, uint32_t seq,
 			   struct side *a)
@@ -777,7 +924,11 @@ static bool restored_check(const struct flowside *tap, uint32_t seq,
 	union flow *f = flow_lookup(FLOW_TYPE_TCP, tap);
 
 	REQUIRE(f && f->tcp.sock >= 0);
-	REQUIRE(f->tcp.flags == (TCP_F_ESTABLISHED | TCP_F_WS));
+	/* Data may wait for the guest: its first ACK looks for it */
+	REQUIRE(f->tcp.flags == (TCP_F_ESTABLISHED | TCP_F_WS |
+				 TCP_F_WND_FULL));
+	/* The first timer walk tells the guest the window at once */
+	REQUIRE(f->tcp.timer_at <= now_ms());
 	REQUIRE(f->tcp.seq_ack_from_tap == seq && f->tcp.seq_to_tap == seq);
 	REQUIRE(f->tcp.seq_from_tap == ~seq && f->tcp.ws_from_tap == 7);
 	REQUIRE(f->tcp.wnd_from_tap == 65535U << 7 && f->tcp.mss == 1460);
