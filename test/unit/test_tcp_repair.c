@@ -534,23 +534,26 @@ static bool repair_privileged(void)
 	return !rc;
 }
 
-TEST(tcp_repair_ipv4_both_queues_and_unsent_data_continue_byte_exact)
-{
-	if (!repair_privileged()) {
-		unit_skip("TCP_REPAIR needs CAP_NET_ADMIN");
-		return;
+/**
+ * REPAIR_TEST() - a case that needs CAP_NET_ADMIN, skipped (saying so) without
+ * @name:	case name
+ * @check:	true if the behaviour holds
+ */
+#define REPAIR_TEST(name, check)					\
+	TEST(name)							\
+	{								\
+		if (!repair_privileged()) {				\
+			unit_skip("TCP_REPAIR needs CAP_NET_ADMIN");	\
+			return;						\
+		}							\
+		CHECK(check);						\
 	}
-	CHECK(both_queues(AF_INET));
-}
 
-TEST(tcp_repair_ipv6_both_queues_and_unsent_data_continue_byte_exact)
-{
-	if (!repair_privileged()) {
-		unit_skip("TCP_REPAIR needs CAP_NET_ADMIN");
-		return;
-	}
-	CHECK(both_queues(AF_INET6));
-}
+REPAIR_TEST(tcp_repair_ipv4_both_queues_and_unsent_data_continue_byte_exact,
+	    both_queues(AF_INET))
+
+REPAIR_TEST(tcp_repair_ipv6_both_queues_and_unsent_data_continue_byte_exact,
+	    both_queues(AF_INET6))
 
 /**
  * wait_state() - wait, bounded, for a socket to reach a TCP state
@@ -659,32 +662,14 @@ static bool peer_fin(int af)
 	return ok;
 }
 
-TEST(tcp_repair_ipv4_our_fin_queued_behind_unsent_data_follows_it)
-{
-	if (!repair_privileged()) {
-		unit_skip("TCP_REPAIR needs CAP_NET_ADMIN");
-		return;
-	}
-	CHECK(our_fin_unsent(AF_INET));
-}
+REPAIR_TEST(tcp_repair_ipv4_our_fin_queued_behind_unsent_data_follows_it,
+	    our_fin_unsent(AF_INET))
 
-TEST(tcp_repair_ipv6_our_fin_acked_is_not_duplicated)
-{
-	if (!repair_privileged()) {
-		unit_skip("TCP_REPAIR needs CAP_NET_ADMIN");
-		return;
-	}
-	CHECK(our_fin_acked(AF_INET6));
-}
+REPAIR_TEST(tcp_repair_ipv6_our_fin_acked_is_not_duplicated,
+	    our_fin_acked(AF_INET6))
 
-TEST(tcp_repair_ipv4_peer_fin_keeps_data_before_it_and_our_direction)
-{
-	if (!repair_privileged()) {
-		unit_skip("TCP_REPAIR needs CAP_NET_ADMIN");
-		return;
-	}
-	CHECK(peer_fin(AF_INET));
-}
+REPAIR_TEST(tcp_repair_ipv4_peer_fin_keeps_data_before_it_and_our_direction,
+	    peer_fin(AF_INET))
 
 /**
  * wait_queue() - wait, bounded, for a queue length ioctl to give a value
@@ -743,23 +728,11 @@ static bool muted_peer_data_waits(int af)
 	return ok;
 }
 
-TEST(tcp_repair_ipv4_muted_frozen_socket_leaves_peer_data_unacknowledged)
-{
-	if (!repair_privileged()) {
-		unit_skip("TCP_REPAIR needs CAP_NET_ADMIN");
-		return;
-	}
-	CHECK(muted_peer_data_waits(AF_INET));
-}
+REPAIR_TEST(tcp_repair_ipv4_muted_frozen_socket_leaves_peer_data_unacknowledged,
+	    muted_peer_data_waits(AF_INET))
 
-TEST(tcp_repair_ipv6_muted_frozen_socket_leaves_peer_data_unacknowledged)
-{
-	if (!repair_privileged()) {
-		unit_skip("TCP_REPAIR needs CAP_NET_ADMIN");
-		return;
-	}
-	CHECK(muted_peer_data_waits(AF_INET6));
-}
+REPAIR_TEST(tcp_repair_ipv6_muted_frozen_socket_leaves_peer_data_unacknowledged,
+	    muted_peer_data_waits(AF_INET6))
 
 /**
  * peer_fin_window_full() - b shut its side, then acknowledged data from a
@@ -796,14 +769,8 @@ static bool peer_fin_window_full(int af)
 	return ok;
 }
 
-TEST(tcp_repair_ipv6_peer_fin_then_zero_window_is_restored)
-{
-	if (!repair_privileged()) {
-		unit_skip("TCP_REPAIR needs CAP_NET_ADMIN");
-		return;
-	}
-	CHECK(peer_fin_window_full(AF_INET6));
-}
+REPAIR_TEST(tcp_repair_ipv6_peer_fin_then_zero_window_is_restored,
+	    peer_fin_window_full(AF_INET6))
 
 /* The migration stream of the daemon's sections, end to end */
 
@@ -1015,23 +982,11 @@ static bool migrate_stream_case(bool hold_first)
 	return ok;
 }
 
-TEST(tcp_migrate_stream_carries_connections_and_their_queues_byte_exact)
-{
-	if (!repair_privileged()) {
-		unit_skip("TCP_REPAIR needs CAP_NET_ADMIN");
-		return;
-	}
-	CHECK(migrate_stream_case(false));
-}
+REPAIR_TEST(tcp_migrate_stream_carries_connections_and_their_queues_byte_exact,
+	    migrate_stream_case(false))
 
-TEST(tcp_migrate_connection_that_cannot_be_restored_spares_the_others)
-{
-	if (!repair_privileged()) {
-		unit_skip("TCP_REPAIR needs CAP_NET_ADMIN");
-		return;
-	}
-	CHECK(migrate_stream_case(true));
-}
+REPAIR_TEST(tcp_migrate_connection_that_cannot_be_restored_spares_the_others,
+	    migrate_stream_case(true))
 
 /**
  * rollback_case() - freeze through the stream writer, fail, check the thaw
