@@ -492,12 +492,14 @@ static bool no_error(const struct side *a, const struct side *b)
 }
 
 /**
- * both_queues() - queued data both ways, part never sent, survives
+ * scenario_run() - run one migration scenario on a fresh connected pair
  * @af:		AF_INET or AF_INET6
+ * @fn:		the scenario: a migrates, b is its peer, d receives a's dump
  *
- * Return: true if both streams continue byte-exact after migration
+ * Return: what the scenario returns; false if the pair cannot be made
  */
-static bool both_queues(int af)
+static bool scenario_run(int af, bool (*fn)(struct side *a, struct side *b,
+					   struct dump *d))
 {
 	struct dump d = { 0 };
 	struct side a, b;
@@ -505,16 +507,32 @@ static bool both_queues(int af)
 
 	if (!pair_open(af, &a, &b))
 		return false;
-	ok = fill_queues(&a, &b) && migrate_a(&a, &b, &d);
-	ok = ok && !(d.st.flags & (TCP_REPAIR_F_FIN_QUEUED |
-				   TCP_REPAIR_F_FIN_RCVD));
-	ok = ok && d.st.notsent > 0 && d.st.rcvq == PEER_QUEUED;
-	ok = ok && pump(&a, &b, PEER_QUEUED + AFTER_BYTES,
-			a.sent + AFTER_BYTES);
-	ok = ok && no_error(&a, &b) && !a.eof && !b.eof;
+	ok = fn(&a, &b, &d);
 	free(d.rq);
 	free(d.sq);
 	pair_close(&a, &b);
+	return ok;
+}
+
+/**
+ * both_queues() - queued data both ways, part never sent, survives
+ * @a:		side that migrates
+ * @b:		its peer
+ * @d:		dump of a
+ *
+ * Return: true if both streams continue byte-exact after migration
+ */
+static bool both_queues(struct side *a, struct side *b, struct dump *d)
+{
+	bool ok;
+
+	ok = fill_queues(a, b) && migrate_a(a, b, d);
+	ok = ok && !(d->st.flags & (TCP_REPAIR_F_FIN_QUEUED |
+				    TCP_REPAIR_F_FIN_RCVD));
+	ok = ok && d->st.notsent > 0 && d->st.rcvq == PEER_QUEUED;
+	ok = ok && pump(a, b, PEER_QUEUED + AFTER_BYTES,
+			a->sent + AFTER_BYTES);
+	ok = ok && no_error(a, b) && !a->eof && !b->eof;
 	return ok;
 }
 
@@ -550,10 +568,10 @@ static bool repair_privileged(void)
 	}
 
 REPAIR_TEST(tcp_repair_ipv4_both_queues_and_unsent_data_continue_byte_exact,
-	    both_queues(AF_INET))
+	    scenario_run(AF_INET, both_queues))
 
 REPAIR_TEST(tcp_repair_ipv6_both_queues_and_unsent_data_continue_byte_exact,
-	    both_queues(AF_INET6))
+	    scenario_run(AF_INET6, both_queues))
 
 /**
  * wait_state() - wait, bounded, for a socket to reach a TCP state
@@ -580,96 +598,81 @@ static bool wait_state(int fd, int state)
 
 /**
  * our_fin_unsent() - a shut its side with data it could not send yet
- * @af:		AF_INET or AF_INET6
+ * @a:		side that migrates
+ * @b:		its peer
+ * @d:		dump of a
  *
  * Return: true if b gets every byte, then the end of the stream, and a
  *	   still receives
  */
-static bool our_fin_unsent(int af)
+static bool our_fin_unsent(struct side *a, struct side *b, struct dump *d)
 {
-	struct dump d = { 0 };
-	struct side a, b;
 	bool ok;
 
-	if (!pair_open(af, &a, &b))
-		return false;
-	ok = fill_queues(&a, &b) && !shutdown(a.fd, SHUT_WR) &&
-	     migrate_a(&a, &b, &d);
-	ok = ok && d.st.state == TCP_FIN_WAIT1 && d.st.notsent > 0 &&
-	     (d.st.flags & TCP_REPAIR_F_FIN_QUEUED) &&
-	     !(d.st.flags & TCP_REPAIR_F_FIN_SENT);
-	ok = ok && pump(&a, &b, PEER_QUEUED + AFTER_BYTES, a.sent);
-	ok = ok && side_read(&b, a.seed) && b.eof && no_error(&a, &b);
-	free(d.rq);
-	free(d.sq);
-	pair_close(&a, &b);
+	ok = fill_queues(a, b) && !shutdown(a->fd, SHUT_WR) &&
+	     migrate_a(a, b, d);
+	ok = ok && d->st.state == TCP_FIN_WAIT1 && d->st.notsent > 0 &&
+	     (d->st.flags & TCP_REPAIR_F_FIN_QUEUED) &&
+	     !(d->st.flags & TCP_REPAIR_F_FIN_SENT);
+	ok = ok && pump(a, b, PEER_QUEUED + AFTER_BYTES, a->sent);
+	ok = ok && side_read(b, a->seed) && b->eof && no_error(a, b);
 	return ok;
 }
 
 /**
  * our_fin_acked() - a shut its side, b acknowledged the FIN but did not
  *		     read the data before it
- * @af:		AF_INET or AF_INET6
+ * @a:		side that migrates
+ * @b:		its peer
+ * @d:		dump of a
  *
  * Return: true if b reads the data and one end of stream, and a still
  *	   receives
  */
-static bool our_fin_acked(int af)
+static bool our_fin_acked(struct side *a, struct side *b, struct dump *d)
 {
-	struct dump d = { 0 };
-	struct side a, b;
 	bool ok;
 
-	if (!pair_open(af, &a, &b))
-		return false;
-	ok = side_write(&a, 1000) && side_write(&b, PEER_QUEUED) &&
-	     !shutdown(a.fd, SHUT_WR) && wait_state(a.fd, TCP_FIN_WAIT2);
-	ok = ok && migrate_a(&a, &b, &d);
-	ok = ok && d.st.state == TCP_FIN_WAIT2 && !d.st.sndq &&
-	     (d.st.flags & TCP_REPAIR_F_FIN_SENT);
-	ok = ok && pump(&a, &b, PEER_QUEUED + AFTER_BYTES, 1000);
-	ok = ok && side_read(&b, a.seed) && b.eof && no_error(&a, &b);
-	free(d.rq);
-	free(d.sq);
-	pair_close(&a, &b);
+	ok = side_write(a, 1000) && side_write(b, PEER_QUEUED) &&
+	     !shutdown(a->fd, SHUT_WR) && wait_state(a->fd, TCP_FIN_WAIT2);
+	ok = ok && migrate_a(a, b, d);
+	ok = ok && d->st.state == TCP_FIN_WAIT2 && !d->st.sndq &&
+	     (d->st.flags & TCP_REPAIR_F_FIN_SENT);
+	ok = ok && pump(a, b, PEER_QUEUED + AFTER_BYTES, 1000);
+	ok = ok && side_read(b, a->seed) && b->eof && no_error(a, b);
 	return ok;
 }
 
 /**
  * peer_fin() - b shut its side, a did not read the data before the FIN
- * @af:		AF_INET or AF_INET6
+ * @a:		side that migrates
+ * @b:		its peer
+ * @d:		dump of a
  *
  * Return: true if the dump says so, a reads every byte b sent, and b
  *	   still receives from a
  */
-static bool peer_fin(int af)
+static bool peer_fin(struct side *a, struct side *b, struct dump *d)
 {
-	struct dump d = { 0 };
-	struct side a, b;
 	bool ok;
 
-	if (!pair_open(af, &a, &b))
-		return false;
-	ok = side_write(&b, PEER_QUEUED) && !shutdown(b.fd, SHUT_WR) &&
-	     wait_state(a.fd, TCP_CLOSE_WAIT) && migrate_a(&a, &b, &d);
-	ok = ok && d.st.state == TCP_CLOSE_WAIT && d.st.rcvq == PEER_QUEUED &&
-	     (d.st.flags & TCP_REPAIR_F_FIN_RCVD);
-	ok = ok && pump(&a, &b, PEER_QUEUED, AFTER_BYTES) &&
-	     no_error(&a, &b);
-	free(d.rq);
-	free(d.sq);
-	pair_close(&a, &b);
+	ok = side_write(b, PEER_QUEUED) && !shutdown(b->fd, SHUT_WR) &&
+	     wait_state(a->fd, TCP_CLOSE_WAIT) && migrate_a(a, b, d);
+	ok = ok && d->st.state == TCP_CLOSE_WAIT && d->st.rcvq == PEER_QUEUED &&
+	     (d->st.flags & TCP_REPAIR_F_FIN_RCVD);
+	ok = ok && pump(a, b, PEER_QUEUED, AFTER_BYTES) &&
+	     no_error(a, b);
 	return ok;
 }
 
 REPAIR_TEST(tcp_repair_ipv4_our_fin_queued_behind_unsent_data_follows_it,
-	    our_fin_unsent(AF_INET))
+	    scenario_run(AF_INET, our_fin_unsent))
 
 REPAIR_TEST(tcp_repair_ipv6_our_fin_acked_is_not_duplicated,
-	    our_fin_acked(AF_INET6))
+	    scenario_run(AF_INET6, our_fin_acked))
 
 REPAIR_TEST(tcp_repair_ipv4_peer_fin_keeps_data_before_it_and_our_direction,
-	    peer_fin(AF_INET))
+	    scenario_run(AF_INET, peer_fin))
 
 /**
  * wait_queue() - wait, bounded, for a queue length ioctl to give a value
@@ -695,7 +698,9 @@ static bool wait_queue(int fd, unsigned long req, int want)
 
 /**
  * muted_peer_data_waits() - b sends to a frozen, muted a: a takes nothing
- * @af:		AF_INET or AF_INET6
+ * @a:		side that migrates
+ * @b:		its peer
+ * @d:		dump of a
  *
  * Without tcp_repair_mute(), a socket in repair mode queues and
  * acknowledges in-order data (header prediction): b would never send those
@@ -704,41 +709,36 @@ static bool wait_queue(int fd, unsigned long req, int want)
  * Return: true if b's late bytes stay unacknowledged, out of the dump, and
  *	   reach the restored a byte-exact
  */
-static bool muted_peer_data_waits(int af)
+static bool muted_peer_data_waits(struct side *a, struct side *b, struct dump *d)
 {
-	struct dump d = { 0 };
-	struct side a, b;
 	int outq = -1;
 	bool ok;
 
-	if (!pair_open(af, &a, &b))
-		return false;
-	ok = side_write(&b, PEER_QUEUED) && wait_queue(b.fd, SIOCOUTQ, 0) &&
-	     !repair(a.fd, TCP_REPAIR_ON) && !tcp_repair_mute(a.fd);
-	ok = ok && side_write(&b, 2 * PEER_QUEUED) &&
-	     b.sent == 2 * PEER_QUEUED && wait_queue(b.fd, SIOCOUTQNSD, 0);
-	ok = ok && !ioctl(b.fd, SIOCOUTQ, &outq) && outq == PEER_QUEUED;
-	ok = ok && freeze_dump_close(&a, &d) && d.st.rcvq == PEER_QUEUED &&
-	     restore_resume(&a, &b, &d);
-	ok = ok && pump(&a, &b, 2 * PEER_QUEUED, AFTER_BYTES) &&
-	     no_error(&a, &b);
-	free(d.rq);
-	free(d.sq);
-	pair_close(&a, &b);
+	ok = side_write(b, PEER_QUEUED) && wait_queue(b->fd, SIOCOUTQ, 0) &&
+	     !repair(a->fd, TCP_REPAIR_ON) && !tcp_repair_mute(a->fd);
+	ok = ok && side_write(b, 2 * PEER_QUEUED) &&
+	     b->sent == 2 * PEER_QUEUED && wait_queue(b->fd, SIOCOUTQNSD, 0);
+	ok = ok && !ioctl(b->fd, SIOCOUTQ, &outq) && outq == PEER_QUEUED;
+	ok = ok && freeze_dump_close(a, d) && d->st.rcvq == PEER_QUEUED &&
+	     restore_resume(a, b, d);
+	ok = ok && pump(a, b, 2 * PEER_QUEUED, AFTER_BYTES) &&
+	     no_error(a, b);
 	return ok;
 }
 
 REPAIR_TEST(tcp_repair_ipv4_muted_frozen_socket_leaves_peer_data_unacknowledged,
-	    muted_peer_data_waits(AF_INET))
+	    scenario_run(AF_INET, muted_peer_data_waits))
 
 REPAIR_TEST(tcp_repair_ipv6_muted_frozen_socket_leaves_peer_data_unacknowledged,
-	    muted_peer_data_waits(AF_INET6))
+	    scenario_run(AF_INET6, muted_peer_data_waits))
 
 /**
  * peer_fin_window_full() - b shut its side, then acknowledged data from a
  *			    (its segments after the FIN updated a's send
  *			    window), and a's receive window was closed
- * @af:		AF_INET or AF_INET6
+ * @a:		side that migrates
+ * @b:		its peer
+ * @d:		dump of a
  *
  * The restored receive queue ends before b's FIN: b's latest sequence is
  * one beyond it, which the kernel refuses as the window update sequence
@@ -746,31 +746,24 @@ REPAIR_TEST(tcp_repair_ipv6_muted_frozen_socket_leaves_peer_data_unacknowledged,
  *
  * Return: true if a is restored and both directions behave
  */
-static bool peer_fin_window_full(int af)
+static bool peer_fin_window_full(struct side *a, struct side *b, struct dump *d)
 {
-	struct dump d = { 0 };
-	struct side a, b;
 	bool ok;
 
-	if (!pair_open(af, &a, &b))
-		return false;
-	ok = side_write(&b, PEER_QUEUED) && !shutdown(b.fd, SHUT_WR) &&
-	     wait_state(a.fd, TCP_CLOSE_WAIT) && side_write(&a, 1000) &&
-	     wait_queue(a.fd, SIOCOUTQ, 0);
-	ok = ok && freeze_dump_close(&a, &d);
-	ok = ok && d.st.snd_wl1 == d.st.rcv_seq + d.st.rcvq + 1;
-	d.st.rcv_wnd = 0;
-	ok = ok && !tcp_repair_state_check(&d.st) && restore_resume(&a, &b, &d);
-	ok = ok && pump(&a, &b, PEER_QUEUED, 1000 + AFTER_BYTES) &&
-	     no_error(&a, &b);
-	free(d.rq);
-	free(d.sq);
-	pair_close(&a, &b);
+	ok = side_write(b, PEER_QUEUED) && !shutdown(b->fd, SHUT_WR) &&
+	     wait_state(a->fd, TCP_CLOSE_WAIT) && side_write(a, 1000) &&
+	     wait_queue(a->fd, SIOCOUTQ, 0);
+	ok = ok && freeze_dump_close(a, d);
+	ok = ok && d->st.snd_wl1 == d->st.rcv_seq + d->st.rcvq + 1;
+	d->st.rcv_wnd = 0;
+	ok = ok && !tcp_repair_state_check(&d->st) && restore_resume(a, b, d);
+	ok = ok && pump(a, b, PEER_QUEUED, 1000 + AFTER_BYTES) &&
+	     no_error(a, b);
 	return ok;
 }
 
 REPAIR_TEST(tcp_repair_ipv6_peer_fin_then_zero_window_is_restored,
-	    peer_fin_window_full(AF_INET6))
+	    scenario_run(AF_INET6, peer_fin_window_full))
 
 /* The migration stream of the daemon's sections, end to end */
 
