@@ -61,6 +61,9 @@
  * @TCP_TIMER_IDLE:		nothing outstanding
  * @TCP_TIMER_ADOPTED:		restored by a migration: tell the guest our
  *				window, send what waits, once its rings run
+ * @TCP_TIMER_REARM:		expired or just attached: the next update sets
+ *				the deadline from the state, keeping the count
+ *				of tries so that backoff and give-up work
  */
 enum tcp_timer_kind {
 	TCP_TIMER_HANDSHAKE = 0,
@@ -68,6 +71,7 @@ enum tcp_timer_kind {
 	TCP_TIMER_PENDING,
 	TCP_TIMER_IDLE,
 	TCP_TIMER_ADOPTED,
+	TCP_TIMER_REARM,
 };
 
 /* A segment buffer: room for the header right before the payload */
@@ -429,7 +433,8 @@ static void tcp_timer_update(struct tcp_conn *conn, bool progress)
 	     kind == TCP_TIMER_PENDING))
 		return;
 
-	if (kind != conn->timer_kind && kind != TCP_TIMER_HANDSHAKE)
+	if (kind != conn->timer_kind && kind != TCP_TIMER_HANDSHAKE &&
+	    conn->timer_kind != TCP_TIMER_REARM)
 		conn->retries = 0;
 	conn->timer_kind = (uint8_t)kind;
 	if (kind == TCP_TIMER_IDLE)
@@ -544,15 +549,27 @@ static uint32_t tcp_in_flight(const struct tcp_conn *conn)
 }
 
 /**
+ * tcp_seq_sent() - move the next sequence number past what was just sent
+ * @conn:	connection
+ * @len:	sequence space used: payload bytes, or 1 for a SYN or FIN
+ */
+static void tcp_seq_sent(struct tcp_conn *conn, uint32_t len)
+{
+	conn->seq_to_tap += len;
+	if (SEQ_GT(conn->seq_to_tap, conn->seq_max_to_tap))
+		conn->seq_max_to_tap = conn->seq_to_tap;
+}
+
+/**
  * tcp_fin_to_tap() - send our FIN once the host peer's stream ended
  * @c:		execution context
  * @conn:	connection
  */
 static void tcp_fin_to_tap(const struct ctx *c, struct tcp_conn *conn)
 {
-	conn->flags |= TCP_F_SOCK_EOF | TCP_F_FIN_TO_TAP;
+	conn->flags |= TCP_F_SOCK_EOF | TCP_F_FIN_TO_TAP | TCP_F_FIN_SENT;
 	tcp_send_flags(c, conn, TCP_FIN | TCP_ACK, conn->seq_to_tap);
-	conn->seq_to_tap++;
+	tcp_seq_sent(conn, 1);
 }
 
 /**
@@ -580,7 +597,7 @@ static bool tcp_frames_to_tap(const struct ctx *c, struct tcp_conn *conn,
 			conn->flags |= TCP_F_WND_FULL;
 			return false;
 		}
-		conn->seq_to_tap += (uint32_t)len;
+		tcp_seq_sent(conn, (uint32_t)len);
 	}
 	return true;
 }
@@ -706,7 +723,9 @@ static int tcp_rewind(struct tcp_conn *conn)
  * @conn:	established connection
  * @seg:	segment with ACK set
  *
- * Acknowledged data leaves the socket's receive queue only now.
+ * Acknowledged data leaves the socket's receive queue only now. After a
+ * rewind, the guest may acknowledge data sent before it: anything up to
+ * @seq_max_to_tap is valid.
  *
  * Return: 0 on success, -1 if the ACK is for data never sent (drop)
  */
@@ -716,7 +735,7 @@ static int tcp_ack_from_tap(const struct ctx *c, struct tcp_conn *conn,
 	uint32_t wnd = (uint32_t)seg->wnd << conn->ws_from_tap;
 	uint32_t acked, data;
 
-	if (SEQ_GT(seg->ack, conn->seq_to_tap))
+	if (SEQ_GT(seg->ack, conn->seq_max_to_tap))
 		return -1;
 	if ((conn->flags & TCP_F_TS) && seg->ts &&
 	    SEQ_LE(seg->seq, conn->seq_ack_to_tap))
@@ -738,9 +757,9 @@ static int tcp_ack_from_tap(const struct ctx *c, struct tcp_conn *conn,
 	}
 
 	data = acked;
-	if ((conn->flags & TCP_F_FIN_TO_TAP) &&
-	    seg->ack == conn->seq_to_tap) {
-		conn->flags |= TCP_F_FIN_ACKED;
+	if ((conn->flags & TCP_F_FIN_SENT) &&
+	    seg->ack == conn->seq_max_to_tap) {
+		conn->flags |= TCP_F_FIN_ACKED | TCP_F_FIN_TO_TAP;
 		data--;
 	}
 	if (data) {
@@ -753,6 +772,11 @@ static int tcp_ack_from_tap(const struct ctx *c, struct tcp_conn *conn,
 		}
 	}
 	conn->seq_ack_from_tap = seg->ack;
+	if (SEQ_GT(seg->ack, conn->seq_to_tap)) {
+		/* Sent before a rewind, and received: go on from there */
+		conn->seq_to_tap = seg->ack;
+		tcp_peek_off_set(conn, 0);
+	}
 	conn->wnd_from_tap = wnd;
 	conn->dup_acks = 0;
 	conn->retries = 0;
@@ -937,6 +961,7 @@ static struct tcp_conn *tcp_flow_new(const struct flowside *tap)
 	conn->f.tap = *tap;
 	conn->sock = -1;
 	conn->seq_to_tap = conn->seq_ack_from_tap = tcp_isn();
+	conn->seq_max_to_tap = conn->seq_to_tap;
 	random_bytes(&conn->ts_offset, sizeof(conn->ts_offset));
 	return conn;
 }
@@ -980,7 +1005,7 @@ static void tcp_conn_open(struct ctx *c, const struct flowside *tap,
 	tcp_opts_agree(c, conn, seg);
 	conn->seq_from_tap = seg->seq + 1;
 	conn->seq_ack_to_tap = conn->seq_from_tap;
-	conn->seq_to_tap++;	/* our SYN */
+	tcp_seq_sent(conn, 1);	/* our SYN */
 
 	if (epoll_add_ref(c, s, tcp_epoll_events(conn), tcp_epoll_ref(conn))) {
 		tcp_rst_reply(c, tap, seg);
@@ -1286,7 +1311,7 @@ static void tcp_conn_inbound(struct ctx *c, int s,
 	}
 	flow_hash_insert((union flow *)conn);
 	tcp_send_flags(c, conn, TCP_SYN, conn->seq_to_tap);
-	conn->seq_to_tap++;
+	tcp_seq_sent(conn, 1);
 	tcp_timer_update(conn, true);
 	return;
 
@@ -1356,7 +1381,7 @@ int tcp_conn_attach(const struct ctx *c, struct tcp_conn *conn)
 	if (epoll_add_ref(c, conn->sock, tcp_epoll_events(conn),
 			  tcp_epoll_ref(conn)))
 		return -1;
-	conn->timer_kind = UINT8_MAX;
+	conn->timer_kind = TCP_TIMER_REARM;
 	tcp_timer_update(conn, true);
 	return 0;
 }
@@ -1438,8 +1463,10 @@ static void tcp_timer_expired(struct ctx *c, struct tcp_conn *conn)
 		if (conn->sock < 0)
 			return;
 		break;
+	case TCP_TIMER_REARM:	/* always set again before a deadline */
+		break;
 	}
-	conn->timer_kind = UINT8_MAX;	/* re-arm from the current state */
+	conn->timer_kind = TCP_TIMER_REARM;
 	tcp_timer_update(conn, false);
 }
 

@@ -25,8 +25,11 @@
  * @TCP_F_WS:		window scaling agreed with the guest
  * @TCP_F_TS:		timestamps agreed with the guest
  * @TCP_F_WANT_OUT:	waiting for EPOLLOUT to tell the guest the window opened
- * @TCP_F_WND_FULL:		data waits in the socket: the guest's window is full,
+ * @TCP_F_WND_FULL:	data waits in the socket: the guest's window is full,
  *			or the guest link refused a frame
+ * @TCP_F_FIN_SENT:	our FIN went to the guest at least once: it is the
+ *			sequence number before @seq_max_to_tap, even after a
+ *			rewind cleared @TCP_F_FIN_TO_TAP
  */
 enum tcp_conn_flag {
 	TCP_F_CONNECTING	= 1 << 0,
@@ -40,7 +43,8 @@ enum tcp_conn_flag {
 	TCP_F_WS		= 1 << 8,
 	TCP_F_TS		= 1 << 9,
 	TCP_F_WANT_OUT		= 1 << 10,
-	TCP_F_WND_FULL	= 1 << 11,
+	TCP_F_WND_FULL		= 1 << 11,
+	TCP_F_FIN_SENT		= 1 << 12,
 };
 
 /**
@@ -55,6 +59,8 @@ enum tcp_conn_flag {
  * @dup_acks:		duplicate acknowledgements in a row from the guest
  * @timer_kind:		what @timer_at stands for (tcp.c's enum tcp_timer_kind)
  * @seq_to_tap:		next sequence number we send to the guest (SND.NXT)
+ * @seq_max_to_tap:	highest @seq_to_tap so far (SND.MAX): after a rewind,
+ *			the guest may acknowledge up to here
  * @seq_ack_from_tap:	oldest sequence number not acknowledged (SND.UNA)
  * @seq_from_tap:	next sequence number expected from the guest (RCV.NXT)
  * @seq_ack_to_tap:	acknowledgement number we last sent to the guest
@@ -75,6 +81,7 @@ struct tcp_conn {
 	uint8_t dup_acks;
 	uint8_t timer_kind;
 	uint32_t seq_to_tap;
+	uint32_t seq_max_to_tap;
 	uint32_t seq_ack_from_tap;
 	uint32_t seq_from_tap;
 	uint32_t seq_ack_to_tap;

@@ -152,7 +152,7 @@ int tcp_migrate_state_get(struct tcp_repair_state *st, const uint8_t *buf,
 /* TCP connections section: the daemon's view, then the kernel's */
 #define CONN_REC_DAEMON_LEN	40
 #define CONN_REC_LEN		(CONN_REC_DAEMON_LEN + TCP_MIGRATE_REPAIR_LEN)
-#define CONN_FLAGS_ALL		0x0fffU
+#define CONN_FLAGS_ALL		0x1fffU
 
 /* TCP queues section: a header, then the receive and send queue bytes */
 #define QUEUE_HDR_LEN		16
@@ -673,7 +673,7 @@ static void conn_rec_put(uint8_t *p, const struct tcp_conn *conn, bool lost)
 	p[4] = conn->ws_from_tap;
 	p[5] = conn->ws_to_tap;
 	p[6] = lost;
-	migrate_put_be32(p + 8, conn->seq_to_tap);
+	migrate_put_be32(p + 8, conn->seq_max_to_tap);
 	migrate_put_be32(p + 12, conn->seq_ack_from_tap);
 	migrate_put_be32(p + 16, conn->seq_from_tap);
 	migrate_put_be32(p + 20, conn->seq_ack_to_tap);
@@ -737,7 +737,7 @@ static int conn_rec_get(struct migrate_cursor *cur, const uint8_t *p,
 	conn->ws_from_tap = p[4];
 	conn->ws_to_tap = p[5];
 	*lost = p[6];
-	conn->seq_to_tap = migrate_get_be32(p + 8);
+	conn->seq_max_to_tap = migrate_get_be32(p + 8);
 	conn->seq_ack_from_tap = migrate_get_be32(p + 12);
 	conn->seq_from_tap = migrate_get_be32(p + 16);
 	conn->seq_ack_to_tap = migrate_get_be32(p + 20);
@@ -765,8 +765,8 @@ static int conn_rec_get(struct migrate_cursor *cur, const uint8_t *p,
 	    conn->wnd_to_tap > TCP_REPAIR_WND_MAX)
 		return why_set(cur, "connection %" PRIu64 ": window above the largest a scale allows",
 			       cur->item);
-	if (SEQ_GT(conn->seq_ack_from_tap, conn->seq_to_tap) ||
-	    conn->seq_to_tap - conn->seq_ack_from_tap > TCP_REPAIR_QUEUE_MAX)
+	if (SEQ_GT(conn->seq_ack_from_tap, conn->seq_max_to_tap) ||
+	    conn->seq_max_to_tap - conn->seq_ack_from_tap > TCP_REPAIR_QUEUE_MAX)
 		return why_set(cur, "connection %" PRIu64 ": guest acknowledged beyond what was sent, or too far behind",
 			       cur->item);
 	return 0;
@@ -842,6 +842,7 @@ static void conn_adopt_fields(struct tcp_conn *conn,
 	conn->ws_to_tap = from->ws_to_tap;
 	conn->seq_ack_from_tap = from->seq_ack_from_tap;
 	conn->seq_to_tap = from->seq_ack_from_tap;
+	conn->seq_max_to_tap = from->seq_max_to_tap;
 	conn->seq_from_tap = from->seq_from_tap;
 	conn->seq_ack_to_tap = from->seq_ack_to_tap;
 	conn->wnd_from_tap = from->wnd_from_tap;

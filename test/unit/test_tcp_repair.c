@@ -806,6 +806,7 @@ static union flow *flow_of(const struct side *a, const char *guest,
 	f->tcp.ws_from_tap = 7;
 	f->tcp.ws_to_tap = 7;
 	f->tcp.seq_to_tap = seq + 1000;
+	f->tcp.seq_max_to_tap = seq + 1000;
 	f->tcp.seq_ack_from_tap = seq;
 	f->tcp.seq_from_tap = ~seq;
 	f->tcp.seq_ack_to_tap = ~seq;
@@ -889,7 +890,8 @@ static bool restored_check(const struct flowside *tap, uint32_t seq,
 				 TCP_F_WND_FULL));
 	/* The first timer walk tells the guest the window at once */
 	REQUIRE(f->tcp.timer_at <= now_ms());
-	REQUIRE(f->tcp.seq_ack_from_tap == seq && f->tcp.seq_to_tap == seq);
+	REQUIRE(f->tcp.seq_ack_from_tap == seq && f->tcp.seq_to_tap == seq &&
+		f->tcp.seq_max_to_tap == seq + 1000);
 	REQUIRE(f->tcp.seq_from_tap == ~seq && f->tcp.ws_from_tap == 7);
 	REQUIRE(f->tcp.wnd_from_tap == 65535U << 7 && f->tcp.mss == 1460);
 	a->fd = f->tcp.sock;
