@@ -366,6 +366,40 @@ static const struct ndp_msg_handler {
 };
 
 /**
+ * ndp_dad_learn() - take the address a duplicate address detection probe
+ *		     claims as the guest's global address
+ * @c:		execution context
+ * @p:		neighbour solicitation, validated
+ *
+ * A guest that built its address by SLAAC sends nothing from it until it
+ * uses it, while connections forwarded to the guest need it at once. A
+ * probe (RFC 4862, 5.4.2) comes from :: to the target's solicited-node
+ * group; only a global unicast target counts.
+ */
+static void ndp_dad_learn(struct ctx *c, const struct pkt6 *p)
+{
+	struct in6_addr target, group = all_nodes;
+
+	memcpy(&target, p->l4 + 8, sizeof(target));
+	group.s6_addr[11] = 1;
+	group.s6_addr[12] = 0xff;
+	memcpy(&group.s6_addr[13], &target.s6_addr[13], 3);
+	if (!IN6_IS_ADDR_UNSPECIFIED(&p->src) ||
+	    !IN6_ARE_ADDR_EQUAL(&p->dst, &group) ||
+	    IN6_IS_ADDR_UNSPECIFIED(&target) || IN6_IS_ADDR_LOOPBACK(&target) ||
+	    IN6_IS_ADDR_MULTICAST(&target) || IN6_IS_ADDR_LINKLOCAL(&target) ||
+	    IN6_IS_ADDR_V4MAPPED(&target))
+		return;
+	if (!IN6_ARE_ADDR_EQUAL(&c->ip6.addr_seen, &target)) {
+		char a[INET6_ADDRSTRLEN];
+
+		debug("ndp: guest probes %s: its address from now on",
+		      inet_ntop(AF_INET6, &target, a, sizeof(a)));
+	}
+	c->ip6.addr_seen = target;
+}
+
+/**
  * ndp_input() - take an NDP message from the guest, answer solicitations
  * @c:		execution context
  * @p:		IPv6 packet, ICMPv6 header at @p->l4 (checksum verified)
@@ -373,7 +407,7 @@ static const struct ndp_msg_handler {
  * Return: true if it was an NDP message (types 133 to 137), answered,
  *	   ignored or dropped as malformed; false for anything else
  */
-bool ndp_input(const struct ctx *c, const struct pkt6 *p)
+bool ndp_input(struct ctx *c, const struct pkt6 *p)
 {
 	const struct ndp_msg_handler *h = NULL;
 	size_t i;
@@ -397,6 +431,8 @@ bool ndp_input(const struct ctx *c, const struct pkt6 *p)
 	if (!nd_opts_valid(p->l4 + h->min_len, p->l4len - h->min_len))
 		return true;
 
+	if (h->type == ND_NEIGHBOR_SOLICIT)
+		ndp_dad_learn(c, p);
 	h->on(c, p, p->l4 + h->min_len, p->l4len - h->min_len);
 	return true;
 }

@@ -10,7 +10,7 @@
 struct ctx;
 struct pkt6;
 
-bool ndp_input(const struct ctx *c, const struct pkt6 *p);
+bool ndp_input(struct ctx *c, const struct pkt6 *p);
 void ndp_timer(const struct ctx *c, uint64_t now);
 
 #endif /* NDP_H */

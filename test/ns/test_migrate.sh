@@ -25,17 +25,11 @@
 # down writing before the migration), or idle. RSTs are captured on the
 # peer's link and on the guest's tap0: there must be none.
 #
-# Usage: test/ns/test_migrate.sh [RUN...]   (runs: same own100 many fail)
-# Without arguments: MIG_RUNS, by default "fail" (what make check runs:
-# failure paths, then a good migration of 200 connections). "own100" and
-# "same" still fail now and then (a reset after some GB on one connection,
-# not understood yet) and "many" (10,000 connections) fails at set-up on
-# inbound IPv6, so they are opt-in until issue 6 is finished:
-# MIG_RUNS="fail own100 same many" or test/ns/test_migrate.sh RUN...
-# Run as root; see test/ns/README.md. MIG_KEEP=1 keeps the logs;
-# MIG_KNOWN_GAPS=1 adds the checks a known gap makes unreliable (the rate
-# check of run_same(), and the RST check, see run_traffic_cases()).
-
+# Usage: test/ns/test_migrate.sh [RUN...]   (runs: fail own100 many same)
+# Without arguments: MIG_RUNS, by default "fail own100 many" (what make
+# check runs). "same" is opt-in: see run_same() for why it fails now and
+# then.
+# Run as root; see test/ns/README.md. MIG_KEEP=1 keeps the logs.
 # shellcheck source=test/ns/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -198,14 +192,14 @@ guest_has_global6() {
 		-tentative)" ]
 }
 
-# mig_capture() - capture every RST on an interface, for the run
+# mig_capture() - capture every RST and FIN on an interface, for the run
 # $1:	role
 # $2:	interface
 mig_capture() {
 	local pcap="$MIG_DIR/rst-$1.pcap"
 
 	ns_capture "$1" "$2" "$pcap" 1000000 \
-		'(tcp[tcpflags] & tcp-rst != 0) or (ip6[6] == 6 and ip6[53] & 4 != 0)' ||
+		'(tcp[tcpflags] & (tcp-rst|tcp-fin) != 0) or (ip6[6] == 6 and ip6[53] & 5 != 0)' ||
 		return 1
 	CAPTURES+=("$NS_LAST_PID:$pcap")
 }
@@ -324,10 +318,12 @@ traffic_totals() {
 }
 
 # traffic_rates() - at every end with bulk data, each half of the window
-# after the migration (at least 10 s in all) has at least RATE_MIN_PERCENT
-# of the rate before, measured in the same run
+# after the migration (at least 10 s in all) keeps a share of the rate
+# before, measured in the same run; so does the sum over all ends
+# $1:	least share of each end, percent
+# $2:	least share of the sum, percent
 traffic_rates() {
-	local log line before a1 a2 secs
+	local log line before a1 a2 secs sum_b=0 sum_1=0 sum_2=0
 
 	for log in "${TRAFFIC_LOGS[@]}"; do
 		line=$(grep "rate:" "$log") || return 1
@@ -335,9 +331,12 @@ traffic_rates() {
 		read -r before a1 a2 secs < <(echo "$line" | sed -E \
 			's/.*before ([0-9]+) .* after ([0-9]+) then ([0-9]+) .* over ([0-9.]+) s$/\1 \2 \3 \4/')
 		((${secs%.*} >= 10)) || return 1
-		((a1 * 100 >= before * RATE_MIN_PERCENT)) || return 1
-		((a2 * 100 >= before * RATE_MIN_PERCENT)) || return 1
+		((a1 * 100 >= before * $1 && a2 * 100 >= before * $1)) ||
+			return 1
+		sum_b=$((sum_b + before)) sum_1=$((sum_1 + a1)) sum_2=$((sum_2 + a2))
 	done
+	echo "all ends: before $sum_b bytes/s, after $sum_1 then $sum_2"
+	((sum_1 * 100 >= sum_b * $2 && sum_2 * 100 >= sum_b * $2))
 }
 
 # --- Migration ---------------------------------------------------------------
@@ -401,32 +400,63 @@ case_traffic_after() {
 	traffic_finish
 }
 
+# rst_while_open() - from a capture of RSTs and FINs, print the RSTs that
+# hit a connection before FINs went both ways, and count the others
+#
+# Once both ends closed, a late segment may still meet a socket that is
+# gone, and the kernel answers it with an RST: over veth, two segments of
+# one connection sent from two CPUs (an ACK from a softirq, a FIN from the
+# application) can arrive swapped. Those RSTs reset nothing.
+# $1:	pcap file
+# Return: 0 if there was none while open
+rst_while_open() {
+	tcpdump -n -r "$1" 2>/dev/null | awk '
+		{
+			src = $3; dst = $5; sub(/:$/, "", dst)
+			key = (src < dst) ? src " " dst : dst " " src
+		}
+		/Flags \[[^]]*F/ { fin[key, src] = 1 }
+		/Flags \[[^]]*R/ {
+			if (fin[key, src] && fin[key, dst]) {
+				closed++
+				next
+			}
+			print
+			open++
+		}
+		END {
+			printf "%d RST segments on open connections, %d after both FINs\n", open, closed
+			exit open > 0
+		}'
+}
+
 # case_no_rst() - no RST on the peer's link nor on the guest's interface
+# resets a connection that is still open
 case_no_rst() {
-	local c pid pcap n total=0
+	local c pid pcap rc=0
 
 	sleep 1
 	for c in "${CAPTURES[@]}"; do
 		pid=${c%%:*} pcap=${c#*:}
 		ns_stop "$pid"
-		n=$(tcpdump -n -r "$pcap" 2>/dev/null | tee /dev/stderr | wc -l)
-		echo "$(basename "$pcap"): $n RST segments"
-		total=$((total + n))
+		echo -n "$(basename "$pcap"): "
+		rst_while_open "$pcap" || rc=1
 	done
 	CAPTURES=()
-	((total == 0))
+	return $rc
 }
 
 # --- Runs --------------------------------------------------------------------
 
 # run_traffic_cases() - wait for the traffic, migrate, check everything
 # $1:	connections A must freeze and B restore
-# $2:	check rates too: "rate"; "gap": report that check skipped for a
-#	known gap (see run_same()); "": no rate check
+# $2:	least share of its rate before that each bulk end keeps after,
+#	percent, and $3 the least share of the sum of all ends; none: no
+#	rate check
 run_traffic_cases() {
 	local exact="every byte both ways as expected, ${AFTER_S} s after"
 	local totals="each end received exactly what the other sent"
-	local rates="bulk rate after >= ${RATE_MIN_PERCENT}% of before, both halves"
+	local rates="bulk rate after >= $2% of before at each end, >= $3% in all, both halves"
 
 	run_case "traffic set up, every connection ready" \
 		wait_for 120 "every tcp_traffic to be ready" traffic_ready ||
@@ -436,32 +466,34 @@ run_traffic_cases() {
 		case_migrate_ok "$1" || return 1
 	run_case "$exact" case_traffic_after
 	run_case "$totals" traffic_totals
-	[ "$2" = rate ] && run_case "$rates" traffic_rates
-	[ "$2" = gap ] && skip_cases "known gap: uncapped rates on two shared cores, see run_same(); MIG_KNOWN_GAPS=1 runs it" \
-		"$rates"
+	[ -n "$2" ] && run_case "$rates" traffic_rates "$2" "$3"
 	run_case "no RST on the peer's link nor the guest's" case_no_rst
 }
 
 # run_same() - both daemons in one namespace, as root (direct TCP_REPAIR):
 # one bulk connection each way at full rate, IPv6 out, IPv4 in
 #
-# KNOWN GAP (rate check only with MIG_KNOWN_GAPS=1): uncapped, these four
-# ends, the daemon and the stand-in saturate the machine's two cores, so
-# the rate of one end before and after the migration depends on how the
-# scheduler shares them, and on whatever else runs (one end's rate before
-# the migration was seen anywhere from 21 to 887 MB/s). ss -tni on the
-# restored sockets shows the original MSS and a normal congestion window;
-# rates after migration are checked with capped traffic in run_own100.
+# Uncapped, these four ends, the daemons and the stand-in saturate the
+# machine's two cores: how the scheduler shares them decides the rate of
+# each end (one end was seen at 75 MB/s before and 690 after, while the
+# other end of its connection went from 190 to 41), so each end must keep
+# only some of its rate (it must not stall), while the sum over all ends,
+# which the machine bounds, must keep half of it.
+#
+# KNOWN GAP, why this run is opt-in: in one namespace, A closes a frozen
+# socket (--migrate-no-linger) before B can connect the same addresses.
+# Segments the peer sent in answer to A's last ACK before the freeze may
+# arrive in between, meet no socket (or A's listener) and draw an RST that
+# ends the connection: seen in about half of the runs, with the peer's
+# burst 0.6 ms long. Across namespaces (own100, many) A keeps its frozen
+# sockets and mutes them, and nothing is reset.
 run_same() {
-	local rate=gap
-
-	[ "${MIG_KNOWN_GAPS:-0}" = 1 ] && rate=rate
 	NS_PREFIX="same-ns, root"
 	run_case "layout, daemons, guest addresses" mig_start same root same ||
 		return
 	traffic_start out6 out 6 --conns 1 --bulk 1
 	traffic_start in4 in 4 --conns 1 --bulk 1
-	run_traffic_cases 2 "$rate"
+	run_traffic_cases 2 1 50
 }
 
 # run_own100() - each daemon in its own namespace, as nobody with the
@@ -475,7 +507,7 @@ run_own100() {
 		--halfclose 2 --rate "$BULK_RATE" --seed 3
 	traffic_start in4 in 4 --conns 100 --bulk 2 --fill 2 \
 		--halfclose 2 --rate "$BULK_RATE" --seed 4
-	run_traffic_cases 200 rate
+	run_traffic_cases 200 "$RATE_MIN_PERCENT" "$RATE_MIN_PERCENT"
 }
 
 # run_many() - each daemon in its own namespace, as root: 10,000 idle
@@ -593,12 +625,7 @@ run_fail() {
 	run_case "every byte both ways as expected, ${AFTER_S} s after" \
 		case_traffic_after
 	run_case "each end received exactly what the other sent" traffic_totals
-	if [ "${MIG_KNOWN_GAPS:-0}" = 1 ]; then
-		run_case "no RST on the peer's link nor the guest's" case_no_rst
-	else
-		skip_cases "known gap: intermittent RSTs from the peer to the forwarded port after every byte was checked, cause not found yet; MIG_KNOWN_GAPS=1 runs it" \
-			"no RST on the peer's link nor the guest's"
-	fi
+	run_case "no RST on the peer's link nor the guest's" case_no_rst
 }
 
 ns_init ns-migrate
@@ -609,7 +636,7 @@ command -v tcpdump >/dev/null || ns_skip_all "tcpdump is missing: run test/deps"
 command -v setpriv >/dev/null || ns_skip_all "setpriv is missing: run test/deps"
 [ "${MIG_KEEP:-0}" = 1 ] && NS_KEEP=1
 
-for run in ${*:-${MIG_RUNS:-fail}}; do
+for run in ${*:-${MIG_RUNS:-fail own100 many}}; do
 	"run_$run"
 	ns_teardown
 done

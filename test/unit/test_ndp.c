@@ -287,6 +287,33 @@ TEST(ndp_ns_for_guest_addresses_and_dad_are_not_answered)
 	harness_close(&c);
 }
 
+TEST(ndp_dad_probe_names_the_guest_global_address)
+{
+	struct in6_addr before;
+	uint8_t ns[32];
+	struct ctx c;
+
+	harness_ctx(&c);
+	before = c.ip6.addr_seen;
+	/* Not a probe: from a unicast source (answered), or to another group */
+	ns_msg(ns, "2001:db8::5054:ff:fe12:3456");
+	CHECK(nd_input(&c, "fe80::1", "ff02::1:ff12:3456", ns, 24));
+	CHECK(nd_recv(136));
+	CHECK(nd_input(&c, "::", "ff02::1:ff12:3457", ns, 24));
+	CHECK(nd_input(&c, "::", "ff02::1", ns, 24));
+	CHECK(IN6_ARE_ADDR_EQUAL(&c.ip6.addr_seen, &before));
+	/* A link-local target is not the global address */
+	ns_msg(ns, "fe80::5054:ff:fe12:3456");
+	CHECK(nd_input(&c, "::", "ff02::1:ff12:3456", ns, 24));
+	CHECK(IN6_ARE_ADDR_EQUAL(&c.ip6.addr_seen, &before));
+	/* A probe for a global address: the guest's from now on */
+	ns_msg(ns, "2001:db8::5054:ff:fe12:3456");
+	CHECK(nd_input(&c, "::", "ff02::1:ff12:3456", ns, 24));
+	CHECK(addr_is(&c.ip6.addr_seen, "2001:db8::5054:ff:fe12:3456"));
+	CHECK(harness_recv(r.f, sizeof(r.f)) == -1);
+	harness_close(&c);
+}
+
 TEST(ndp_advertisements_and_redirects_from_guest_are_consumed_silently)
 {
 	uint8_t msg[40] = { 0 };
