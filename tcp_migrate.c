@@ -41,6 +41,7 @@
 #include "tcp.h"
 #include "tcp_migrate.h"
 #include "tcp_repair.h"
+#include "udp.h"
 #include "util.h"
 /* The record: big-endian, TCP_MIGRATE_REPAIR_LEN bytes (doc/migration.md) */
 #define REC_LOCAL	0
@@ -189,6 +190,7 @@ static struct tcp_migrate_source {
  * @dry_run:	sections are only checked (inspect, fuzzing)
  * @n:		TCP connections announced by the flow table section
  * @udp:	UDP flows announced
+ * @udp_lost:	UDP flows that could not be made again here
  * @conns:	TCP connection records read
  * @q_next:	lowest connection the next queue record may be for
  * @q_active:	a queue record is being read
@@ -208,6 +210,7 @@ static struct tcp_migrate_target {
 	bool dry_run;
 	unsigned int n;
 	unsigned int udp;
+	unsigned int udp_lost;
 	unsigned int conns;
 	unsigned int q_next;
 	bool q_active;
@@ -275,12 +278,13 @@ static void flowside_get(struct flowside *side, const uint8_t *p)
 /**
  * flowside_check() - refuse a flow side no connection can have
  * @side:	flow side
+ * @any_local:	the local address may be unspecified (a UDP listener's)
  *
  * Return: NULL if acceptable, else what is wrong
  */
-static const char *flowside_check(const struct flowside *side)
+static const char *flowside_check(const struct flowside *side, bool any_local)
 {
-	if (inany_is_unspecified(&side->local) ||
+	if ((!any_local && inany_is_unspecified(&side->local)) ||
 	    inany_is_unspecified(&side->remote))
 		return "unspecified address";
 	if (inany_af(&side->local) != inany_af(&side->remote))
@@ -392,6 +396,28 @@ int tcp_migrate_flows_prepare(struct ctx *c)
 	info("migrate: source: %u TCP connections frozen in %.1f ms", src.n,
 	     (double)(now_us() - t0) / 1000);
 	return 0;
+}
+
+/**
+ * tcp_migrate_not_carried() - say that a stream version without TCP
+ *			       sections leaves the connections here
+ * @version:	stream version being written
+ */
+void tcp_migrate_not_carried(unsigned int version)
+{
+	unsigned int n = 0;
+	uint32_t i;
+
+	for (i = 0; i < FLOW_MAX; i++) {
+		const union flow *f = flow_at(i, FLOW_TYPE_TCP);
+
+		if (f && f->f.state == FLOW_STATE_ACTIVE && f->tcp.sock >= 0 &&
+		    (f->tcp.flags & TCP_F_ESTABLISHED))
+			n++;
+	}
+	if (n)
+		warn("migrate: source: %u TCP connections cannot be carried: stream version %u has no TCP sections",
+		     n, version);
 }
 
 /**
@@ -536,10 +562,10 @@ static int flow_rec_check(struct migrate_cursor *cur, const uint8_t *p,
 			       cur->item);
 	flowside_get(tap, p + 4);
 	flowside_get(sock, p + 40);
-	if ((bad = flowside_check(tap)))
+	if ((bad = flowside_check(tap, false)))
 		return why_set(cur, "flow record %" PRIu64 ": guest side: %s",
 			       cur->item, bad);
-	if (p[0] == FLOW_REC_TCP && (bad = flowside_check(sock)))
+	if ((bad = flowside_check(sock, p[0] == FLOW_REC_UDP)))
 		return why_set(cur, "flow record %" PRIu64 ": host side: %s",
 			       cur->item, bad);
 	return 0;
@@ -566,9 +592,29 @@ static void target_reset(void)
 		free(tgt.pending[k]);
 		tgt.pending[k] = NULL;
 	}
-	tgt.n = tgt.udp = tgt.conns = tgt.q_next = 0;
+	tgt.n = tgt.udp = tgt.udp_lost = tgt.conns = tgt.q_next = 0;
 	tgt.q_active = false;
 	tgt.pending_total = 0;
+}
+
+/**
+ * udp_restore() - make a UDP flow again, count it if that fails
+ * @c:		execution context
+ * @tap:	guest side
+ * @sock:	host side
+ */
+static void udp_restore(const struct ctx *c, const struct flowside *tap,
+			const struct flowside *sock)
+{
+	char a[INANY_ADDRSTRLEN];
+	int rc = udp_flow_restore(c, tap, sock);
+
+	if (!rc)
+		return;
+	tgt.udp_lost++;
+	debug("migrate: target: UDP flow from port %u to %s:%u not restored: %s",
+	      sock->lport, inany_ntop(&sock->remote, a, sizeof(a)),
+	      sock->rport, strerror(-rc));
 }
 
 /**
@@ -578,8 +624,9 @@ static void target_reset(void)
  * @buf:	chunk, NULL at the end of the section
  * @len:	its length
  *
- * UDP flows are checked, not restored: the guest's next datagram makes a
- * new flow.
+ * UDP flows are made again at once, on their original local address and
+ * port; one that cannot be (the port is taken) starts again as a new flow
+ * with the guest's next datagram.
  *
  * Return: 0, or -EBADMSG with @cur->why set
  */
@@ -588,28 +635,30 @@ int tcp_migrate_flows_target(struct ctx *c, struct migrate_cursor *cur,
 {
 	size_t off;
 
-	(void)c;
 	if (!cur->offset && !cur->item) {
 		target_reset();
 		tgt.dry_run = cur->dry_run;
 	}
 	if (!buf) {
 		if (tgt.udp && !cur->dry_run)
-			info("migrate: target: %u UDP flows not restored: they start again with the guest's next datagram",
-			     tgt.udp);
+			info("migrate: target: %u UDP flows restored, %u not (they start again with the guest's next datagram)",
+			     tgt.udp - tgt.udp_lost, tgt.udp_lost);
 		return 0;
 	}
 	if (len % FLOW_REC_LEN)
 		return why_set(cur, "chunk of %zu bytes is not whole flow records of %d",
 			       len, FLOW_REC_LEN);
 	for (off = 0; off < len; off += FLOW_REC_LEN, cur->item++) {
-		struct flowside tap, sock;
+		/* why_set() returns non-zero, which clang-tidy cannot see */
+		struct flowside tap = { 0 }, sock = { 0 };
 		union flow *f;
 
 		if (flow_rec_check(cur, buf + off, &tap, &sock))
 			return -EBADMSG;
 		if (buf[off] == FLOW_REC_UDP) {
 			tgt.udp++;
+			if (!cur->dry_run)
+				udp_restore(c, &tap, &sock);
 			continue;
 		}
 		if (tgt.n == FLOW_MAX)
@@ -1166,8 +1215,13 @@ static const char *conn_resume(struct ctx *c, unsigned int k)
 {
 	union flow *f = flow_at(tgt.idx[k], FLOW_TYPE_TCP);
 	const struct tcp_repair_state *st = &tgt.st[k];
-	int s = tgt.fds[k];
+	int s = tgt.fds[k], one = 1;
 
+	/* Leaving repair mode cleared SO_REUSEADDR: without it, this socket,
+	 * then its TIME_WAIT, keeps a listener from its local port
+	 */
+	if (setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)))
+		return "cannot set SO_REUSEADDR again";
 	if (tcp_repair_resume(s, tgt.pending[k], tgt.pend_len[k]) !=
 	    (ssize_t)tgt.pend_len[k])
 		return "its send buffer does not take the unsent bytes";

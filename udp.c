@@ -125,6 +125,35 @@ static void udp_refuse(const struct ctx *c, const struct flowside *tap,
 }
 
 /**
+ * udp_flow_connect() - connect a flow's own socket to the host peer and
+ *			watch it for replies
+ * @c:		execution context
+ * @uflow:	flow, its host side's remote address and port set
+ * @s:		socket, owned by the flow from now on (closed on failure)
+ *
+ * Return: 0 on success, -errno on failure
+ */
+static int udp_flow_connect(const struct ctx *c, struct udp_flow *uflow,
+			    int s)
+{
+	union epoll_ref ref = { .type = EPOLL_TYPE_UDP_REPLY };
+	union sockaddr_inany sa;
+	socklen_t sl;
+
+	sl = inany_to_sockaddr(&sa, &uflow->f.sock.remote, uflow->f.sock.rport);
+	ref.fd = s;
+	ref.index = flow_idx((union flow *)uflow);
+	if (connect(s, &sa.sa, sl) || epoll_add_ref(c, s, EPOLLIN, ref)) {
+		int rc = -errno;
+
+		close(s);
+		return rc;
+	}
+	uflow->sock = s;
+	return 0;
+}
+
+/**
  * udp_flow_open() - a guest datagram starts an outbound flow
  * @c:		execution context
  * @tap:	tap side of the datagram
@@ -135,10 +164,9 @@ static struct udp_flow *udp_flow_open(const struct ctx *c,
 				      const struct flowside *tap)
 {
 	struct udp_flow *uflow = udp_flow_new(tap);
-	union epoll_ref ref = { .type = EPOLL_TYPE_UDP_REPLY };
 	union sockaddr_inany sa = { .sa.sa_family = AF_UNSPEC };
 	socklen_t sl;
-	int s;
+	int s, rc;
 
 	if (!uflow)
 		return NULL;
@@ -156,15 +184,8 @@ static struct udp_flow *udp_flow_open(const struct ctx *c,
 		flow_close((union flow *)uflow);
 		return NULL;
 	}
-	uflow->sock = s;
-
-	sl = inany_to_sockaddr(&sa, &uflow->f.sock.remote, uflow->f.sock.rport);
-	ref.fd = s;
-	ref.index = flow_idx((union flow *)uflow);
-	if (connect(s, &sa.sa, sl) || epoll_add_ref(c, s, EPOLLIN, ref)) {
-		debug("udp: can't connect flow: %s", strerror(errno));
-		close(s);
-		uflow->sock = -1;
+	if ((rc = udp_flow_connect(c, uflow, s))) {
+		debug("udp: can't connect flow: %s", strerror(-rc));
 		flow_close((union flow *)uflow);
 		return NULL;
 	}
@@ -174,6 +195,59 @@ static struct udp_flow *udp_flow_open(const struct ctx *c,
 				    &uflow->f.sock.lport, &sa);
 	flow_hash_insert((union flow *)uflow);
 	return uflow;
+}
+
+/**
+ * udp_flow_restore() - make again a flow that migrated here, from the same
+ *			local address and port, so that its peer sees nothing
+ *			change
+ * @c:		execution context
+ * @tap:	guest side
+ * @sock:	host side, as on the source
+ *
+ * A flow that came in through a -u listener gets a socket of its own on
+ * the listener's address and port (both allow SO_REUSEADDR): connected, it
+ * takes the peer's datagrams before the listener does.
+ *
+ * Return: 0 on success, -errno if the socket cannot be made (the address is
+ *	   not here, or the port is taken): the guest's next datagram then
+ *	   starts a new flow
+ */
+int udp_flow_restore(const struct ctx *c, const struct flowside *tap,
+		     const struct flowside *sock)
+{
+	int af = inany_af(&sock->remote), one = 1, s, rc;
+	struct udp_flow *uflow;
+	union sockaddr_inany sa;
+	socklen_t sl;
+
+	if (inany_af(&sock->local) != af)
+		return -EAFNOSUPPORT;
+	if (flow_lookup(FLOW_TYPE_UDP, tap))
+		return -EEXIST;
+	s = socket(af, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -errno;
+	if (af == AF_INET6)
+		setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	sl = inany_to_sockaddr(&sa, &sock->local, sock->lport);
+	if (setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(s, &sa.sa, sl)) {
+		rc = -errno;
+		close(s);
+		return rc;
+	}
+	if (!(uflow = udp_flow_new(tap))) {
+		close(s);
+		return -ENOSPC;
+	}
+	uflow->f.sock = *sock;
+	if ((rc = udp_flow_connect(c, uflow, s))) {
+		flow_close((union flow *)uflow);
+		return rc;
+	}
+	flow_hash_insert((union flow *)uflow);
+	return 0;
 }
 
 /**

@@ -2,6 +2,7 @@
 /* test_udp.c - UDP flows between a simulated guest and loopback sockets */
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -139,6 +140,84 @@ TEST(udp_flow_is_reused_then_ends_when_idle)
 	flow_timer(&c, now_ms() + 3600000ULL);
 	flow_timer(&c, now_ms() + 3600000ULL);
 	CHECK(flow_count() == 0);
+	close(s);
+	close(c.epollfd);
+	harness_close(&c);
+}
+
+/**
+ * only_udp_flow() - the one active UDP flow of the table
+ *
+ * Return: the flow, NULL if there is none
+ */
+static union flow *only_udp_flow(void)
+{
+	uint32_t i;
+
+	for (i = 0; i < FLOW_MAX; i++) {
+		union flow *f = flow_at(i, FLOW_TYPE_UDP);
+
+		if (f && f->f.state == FLOW_STATE_ACTIVE)
+			return f;
+	}
+	return NULL;
+}
+
+TEST(udp_flow_restored_after_migration_keeps_its_port)
+{
+	struct sockaddr_in from;
+	socklen_t fl = sizeof(from);
+	struct flowside tap, sock;
+	struct epoll_event ev;
+	union epoll_ref ref;
+	union flow *f;
+	struct pkt4 p;
+	struct ctx c;
+	uint16_t port;
+	int s = loopback_udp(&port), len;
+	char buf[8];
+
+	setup(&c);
+	CHECK(guest_udp(&c, port, "a", 1, UDP_HDR_LEN + 1));
+	CHECK(recvfrom(s, buf, sizeof(buf), 0, (struct sockaddr *)&from,
+		       &fl) == 1);
+	f = only_udp_flow();
+	CHECK(f && f->f.sock.lport == ntohs(from.sin_port));
+	tap = f->f.tap;
+	sock = f->f.sock;
+
+	/* The source's socket is gone (on another host), the table is new */
+	close(f->udp.sock);
+	close(c.epollfd);
+	c.epollfd = epoll_create1(EPOLL_CLOEXEC);
+	flow_init();
+	CHECK(!udp_flow_restore(&c, &tap, &sock));
+	CHECK(udp_flow_restore(&c, &tap, &sock) == -EEXIST);
+	CHECK(flow_count() == 1);
+
+	/* The guest's next datagram leaves from the same port... */
+	CHECK(guest_udp(&c, port, "b", 1, UDP_HDR_LEN + 1));
+	CHECK(flow_count() == 1);
+	fl = sizeof(from);
+	CHECK(recvfrom(s, buf, sizeof(buf), 0, (struct sockaddr *)&from,
+		       &fl) == 1 && buf[0] == 'b');
+	CHECK(ntohs(from.sin_port) == sock.lport);
+
+	/* ...and the peer's answer reaches the guest */
+	CHECK(sendto(s, "c", 1, 0, (struct sockaddr *)&from, fl) == 1);
+	CHECK(epoll_wait(c.epollfd, &ev, 1, 2000) == 1);
+	ref.u64 = ev.data.u64;
+	udp_reply_handler(&c, ref, ev.events);
+	len = harness_recv(frame, sizeof(frame));
+	CHECK(len > 0 && !harness_parse4(frame, (size_t)len, &p));
+	CHECK(p.proto == IPPROTO_UDP && p.l4len == UDP_HDR_LEN + 1);
+	CHECK((p.l4[2] << 8 | p.l4[3]) == GUEST_PORT && p.l4[UDP_HDR_LEN] == 'c');
+
+	/* A port taken here: that flow is not made again */
+	tap.lport++;
+	sock.lport = port;
+	CHECK(udp_flow_restore(&c, &tap, &sock) == -EADDRINUSE);
+	CHECK(flow_count() == 1);
 	close(s);
 	close(c.epollfd);
 	harness_close(&c);
