@@ -519,6 +519,23 @@ int migrate_version_check(unsigned int version)
 /* The transfer */
 
 /**
+ * migrate_carries_tcp() - whether a version carries TCP connections
+ * @v:		version
+ *
+ * Return: true if one of its sections freezes them
+ */
+static bool migrate_carries_tcp(const struct migrate_version *v)
+{
+	size_t i;
+
+	for (i = 0; i < v->section_count; i++) {
+		if (v->sections[i].prepare == tcp_migrate_flows_prepare)
+			return true;
+	}
+	return false;
+}
+
+/**
  * struct migrate_transfer - the one device-state transfer, if any
  * @active:		a transfer is running
  * @dir:		its direction
@@ -904,11 +921,14 @@ int migrate_request(struct ctx *c, int fd, enum migrate_dir dir,
 	xfer.timeout_ms = c->migrate_timeout_ms ? c->migrate_timeout_ms :
 						  MIGRATE_TIMEOUT_MS_DEFAULT;
 	xfer.save_fd = migrate_save_open(c, dir);
-	if (dir == MIGRATE_SAVE)
-		info("migrate: source: writing version %" PRIu32 " (readable from version %" PRIu32 ")",
-		     xfer.w.v->id, xfer.w.v->compat);
-	else
+	if (dir == MIGRATE_LOAD) {
 		info("migrate: target: reading");
+		return 0;
+	}
+	info("migrate: source: writing version %" PRIu32 " (readable from version %" PRIu32 ")",
+	     xfer.w.v->id, xfer.w.v->compat);
+	if (!migrate_carries_tcp(xfer.w.v))
+		tcp_migrate_not_carried(xfer.w.v->id);
 	return 0;
 }
 

@@ -26,6 +26,7 @@ int tcp_migrate_state_get(struct tcp_repair_state *st, const uint8_t *buf,
 			  size_t len, char *why, size_t why_len);
 
 int tcp_migrate_flows_prepare(struct ctx *c);
+void tcp_migrate_not_carried(unsigned int version);
 void tcp_migrate_flows_rollback(struct ctx *c);
 ssize_t tcp_migrate_flows_source(struct ctx *c, struct migrate_cursor *cur,
 				 uint8_t *buf, size_t size);

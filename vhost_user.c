@@ -1317,10 +1317,13 @@ void vu_connect(struct ctx *c, int fd, vu_frame_fn input)
  * vu_disconnect() - drop the front-end: reset the device, serve the next one
  * @c:		execution context
  *
- * With --one-off, the daemon exits instead.
+ * With --one-off, the daemon exits instead, unless the guest migrated away
+ * from here: its frozen sockets then stay, silent, until it is told to end.
  */
 void vu_disconnect(struct ctx *c)
 {
+	bool migrated = vu.state.saved;
+
 	if (vu.fd < 0)
 		return;
 	epoll_del_fd(c, vu.fd);
@@ -1332,7 +1335,9 @@ void vu_disconnect(struct ctx *c)
 	vu.state.saved = false;
 	vu_dev_reset(c);
 	info("vhost-user: front-end disconnected");
-	if (c->one_off)
+	if (c->one_off && migrated)
+		info("vhost-user: the guest migrated away: staying despite --one-off, to keep its frozen sockets silent");
+	else if (c->one_off)
 		c->exiting = true;
 }
 

@@ -18,7 +18,7 @@
 #			"none" boots without a NIC and checks the guest alone
 #   E2E_MIGRATE_CASES	migration cases (default "same-ns own-ns older
 #			cancel refuse"), see README.md
-#   E2E_MIGRATE_TCP	if 1, TCP streams across every migration case
+#   E2E_MIGRATE_TCP	if 1 (default), TCP streams across every migration case
 #   E2E_MIGRATE_RATE	bytes/s of each direction of those streams (1 MiB)
 #   E2E_BOOT_TIMEOUT	seconds allowed from QEMU's start to DHCP done (120)
 #   E2E_KEEP		if set, keep the run directory with every log

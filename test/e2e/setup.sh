@@ -7,7 +7,7 @@
 #   - qemu-system-x86 from bookworm-backports (QEMU 10)
 #   - busybox-static, cpio, xz-utils, iproute2 (ip, ss, bridge), binutils
 #     (objcopy), gcc and libc6-dev (the static e2e-pattern), util-linux
-#     (setpriv)
+#     (setpriv), nftables (nft, for the same-ns migration case)
 #   - a Debian kernel image, unpacked under CACHE_DIR (never into /boot)
 #
 # Usage: test/e2e/setup.sh [CACHE_DIR]	(default: build/e2e)
@@ -67,7 +67,7 @@ installed() {
 install_tools() {
 	missing=
 	for pkg in busybox-static cpio xz-utils iproute2 binutils gcc libc6-dev \
-		   util-linux; do
+		   util-linux nftables; do
 		installed "${pkg}" || missing="${missing} ${pkg}"
 	done
 	[ -z "${missing}" ] && return 0
