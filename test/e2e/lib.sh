@@ -7,6 +7,9 @@
 # (a QEMU pipe chardev on the guest's ttyS1), QMP over another pipe chardev,
 # and the test namespaces. Every wait here has a timeout.
 
+# shellcheck source=test/rst_guard.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../rst_guard.sh"
+
 E2E_PASSED=0
 E2E_FAILED=0
 E2E_SKIPPED=0
@@ -308,34 +311,6 @@ peer_attach() {
 # $2:	port
 port_listening() {
 	[ -n "$(ip netns exec "$1" ss -Hltn "sport = :$2")" ]
-}
-
-# rst_guard_add() - drop the resets a namespace's kernel sends for segments
-#		    that no socket owns
-# $1:	namespace
-#
-# Such a reset, answering a segment that has ACK set, carries RST alone; a
-# socket's own reset (an abort, or a close with SO_LINGER 0) carries RST and
-# ACK, and still goes out.
-# Return: 0 once the rule is in place
-rst_guard_add() {
-	ip netns exec "$1" nft -f - <<-EOF
-	table inet e2e_rst_guard {
-		chain out {
-			type filter hook output priority 0; policy accept;
-			tcp flags == rst counter drop
-		}
-	}
-	EOF
-}
-
-# rst_guard_del() - remove rst_guard_add()'s rule, print how many it dropped
-# $1:	namespace
-rst_guard_del() {
-	ip netns exec "$1" nft list table inet e2e_rst_guard 2>/dev/null |
-		sed -n 's/.* counter packets \([0-9]*\) .*/\1/p'
-	ip netns exec "$1" nft delete table inet e2e_rst_guard 2>/dev/null
-	return 0
 }
 
 # ns_cleanup() - delete the namespaces ns_setup() and ns_host2_add() created

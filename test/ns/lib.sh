@@ -24,6 +24,8 @@
 #		e.g. "--drop-percent 5 --seed 7"
 
 NS_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=test/rst_guard.sh
+. "$NS_ROOT/test/rst_guard.sh"
 NS_PASST=${NS_PASST:-$NS_ROOT/passt}
 NS_BUILD=${NS_BUILD:-$NS_ROOT/build}
 NS_BUSYBOX=${NS_BUSYBOX:-/bin/busybox}

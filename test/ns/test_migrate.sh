@@ -27,8 +27,9 @@
 #
 # Usage: test/ns/test_migrate.sh [RUN...]   (runs: fail own100 many same)
 # Without arguments: MIG_RUNS, by default "fail own100 many" (what make
-# check runs). "same" is opt-in: see run_same() for why it fails now and
-# then.
+# check runs). "same" is opt-in: 30 of 31 runs passed, one had a
+# connection that did not end within 60 s of SIGTERM, cause not found yet;
+# the QEMU end-to-end test covers one namespace in make check.
 # Run as root; see test/ns/README.md. MIG_KEEP=1 keeps the logs.
 # shellcheck source=test/ns/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -382,7 +383,13 @@ case_migrate_ok() {
 	local a="$MIG_DIR/a/passt.log" b="$MIG_DIR/b/passt.log"
 
 	traffic_signal USR1
+	if [ "$MIG_LAYOUT" = same ]; then
+		rst_guard_add "$(ns_name host)" || return 1
+	fi
 	mig_migrate ok || return 1
+	if [ "$MIG_LAYOUT" = same ]; then
+		echo "$(rst_guard_del "$(ns_name host)") kernel resets dropped while no socket owned the moving connections"
+	fi
 	mig_switch_over
 	traffic_signal USR2
 	grep -E "migrate: (source|target): " "$a" "$b" | grep -Ev "saving"
@@ -480,13 +487,13 @@ run_traffic_cases() {
 # only some of its rate (it must not stall), while the sum over all ends,
 # which the machine bounds, must keep half of it.
 #
-# KNOWN GAP, why this run is opt-in: in one namespace, A closes a frozen
-# socket (--migrate-no-linger) before B can connect the same addresses.
-# Segments the peer sent in answer to A's last ACK before the freeze may
-# arrive in between, meet no socket (or A's listener) and draw an RST that
-# ends the connection: seen in about half of the runs, with the peer's
-# burst 0.6 ms long. Across namespaces (own100, many) A keeps its frozen
-# sockets and mutes them, and nothing is reset.
+# In one namespace, A closes a frozen socket (--migrate-no-linger) before B
+# can connect the same addresses. Segments the peer sent in answer to A's
+# last ACK before the freeze may arrive in between, meet no socket (or A's
+# listener) and draw an RST that ends the connection (about half of the
+# runs without a guard, the peer's burst 0.6 ms long): as the operator guide
+# says, a firewall rule drops those resets during the migration
+# (test/rst_guard.sh), and the case prints how many it dropped.
 run_same() {
 	NS_PREFIX="same-ns, root"
 	run_case "layout, daemons, guest addresses" mig_start same root same ||
@@ -634,6 +641,7 @@ missing=$(ns_transport_missing vhost-user) && ns_skip_all "$missing"
 [ -x "$REPAIR_HELPER" ] || ns_skip_all "$REPAIR_HELPER is not built (run make)"
 command -v tcpdump >/dev/null || ns_skip_all "tcpdump is missing: run test/deps"
 command -v setpriv >/dev/null || ns_skip_all "setpriv is missing: run test/deps"
+command -v nft >/dev/null || ns_skip_all "nft is missing: run test/deps"
 [ "${MIG_KEEP:-0}" = 1 ] && NS_KEEP=1
 
 for run in ${*:-${MIG_RUNS:-fail own100 many}}; do
