@@ -246,6 +246,9 @@ fail:
  * @port:	host port
  * @ref:	epoll reference, fd filled in here
  *
+ * A port the operator named is worth a warning; one of "all" (most of
+ * which are busy on any host) only a debug line.
+ *
  * Return: 1 if the socket is bound, 0 if not
  */
 static int fwd_listen_addr(const struct ctx *c, int type,
@@ -253,12 +256,17 @@ static int fwd_listen_addr(const struct ctx *c, int type,
 			   uint16_t port, union epoll_ref ref)
 {
 	int rc = fwd_listen_one(c, type, addr, ifname, port, ref);
+	const char *proto = type == SOCK_STREAM ? "TCP" : "UDP";
+	const char *af = inany_v4(addr) ? "IPv4" : "IPv6";
 
 	if (!rc)
 		return 1;
-	debug("fwd: can't listen on %s port %u (%s): %s",
-	      type == SOCK_STREAM ? "TCP" : "UDP", port,
-	      inany_v4(addr) ? "IPv4" : "IPv6", strerror(-rc));
+	if (ref.index >> FWD_REF_SPEC_SHIFT == FWD_REF_IDENTITY)
+		debug("fwd: can't listen on %s port %u (%s): %s", proto, port,
+		      af, strerror(-rc));
+	else
+		warn("fwd: can't listen on %s port %u (%s): %s", proto, port,
+		     af, strerror(-rc));
 	return 0;
 }
 
