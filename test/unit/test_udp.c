@@ -85,37 +85,75 @@ static bool guest_udp(struct ctx *c, uint16_t dport, const char *data,
 	return udp_input(c, AF_INET, &src, &dst, buf, UDP_HDR_LEN + len);
 }
 
+/**
+ * guest_to_peer() - the guest sends to the peer's port, the peer receives
+ * @c:		execution context
+ * @s:		the peer's socket
+ * @port:	its port
+ * @msg:	payload
+ * @from:	filled with the flow's socket address, as the peer sees it
+ *
+ * Return: true if the peer received @msg
+ */
+static bool guest_to_peer(struct ctx *c, int s, uint16_t port, const char *msg,
+			  struct sockaddr_in *from)
+{
+	size_t len = strlen(msg);
+	socklen_t fl = sizeof(*from);
+	char buf[32];
+
+	return guest_udp(c, port, msg, len, UDP_HDR_LEN + len) &&
+	       recvfrom(s, buf, sizeof(buf), 0, (struct sockaddr *)from,
+			&fl) == (ssize_t)len && !memcmp(buf, msg, len);
+}
+
+/**
+ * reply_to_guest() - the peer answers a flow, the daemon forwards it
+ * @c:		execution context
+ * @s:		the peer's socket
+ * @to:		the flow's socket address, as the peer saw it
+ * @msg:	payload
+ * @p:		filled with the frame the guest receives
+ *
+ * Return: true if a UDP frame to GUEST_PORT carrying @msg reached the guest
+ */
+static bool reply_to_guest(struct ctx *c, int s, const struct sockaddr_in *to,
+			   const char *msg, struct pkt4 *p)
+{
+	size_t len = strlen(msg);
+	struct epoll_event ev;
+	union epoll_ref ref;
+	int n;
+
+	if (sendto(s, msg, len, 0, (const struct sockaddr *)to,
+		   sizeof(*to)) != (ssize_t)len ||
+	    epoll_wait(c->epollfd, &ev, 1, 2000) != 1)
+		return false;
+	ref.u64 = ev.data.u64;
+	if (ref.type != EPOLL_TYPE_UDP_REPLY)
+		return false;
+	udp_reply_handler(c, ref, ev.events);
+	n = harness_recv(frame, sizeof(frame));
+	return n > 0 && !harness_parse4(frame, (size_t)n, p) &&
+	       p->proto == IPPROTO_UDP && p->l4len == UDP_HDR_LEN + len &&
+	       (p->l4[2] << 8 | p->l4[3]) == GUEST_PORT &&
+	       !memcmp(p->l4 + UDP_HDR_LEN, msg, len);
+}
+
 TEST(udp_datagram_to_gateway_reaches_loopback_and_reply_returns)
 {
 	struct sockaddr_in from;
-	socklen_t fl = sizeof(from);
-	struct epoll_event ev;
-	union epoll_ref ref;
 	struct pkt4 p;
 	struct ctx c;
 	uint16_t port;
-	int s = loopback_udp(&port), len;
-	char buf[32];
+	int s = loopback_udp(&port);
 
 	setup(&c);
-	CHECK(guest_udp(&c, port, "ping", 4, UDP_HDR_LEN + 4));
-	CHECK(recvfrom(s, buf, sizeof(buf), 0, (struct sockaddr *)&from,
-		       &fl) == 4 && !memcmp(buf, "ping", 4));
-	CHECK(sendto(s, "pong!", 5, 0, (struct sockaddr *)&from, fl) == 5);
-
-	CHECK(epoll_wait(c.epollfd, &ev, 1, 2000) == 1);
-	ref.u64 = ev.data.u64;
-	CHECK(ref.type == EPOLL_TYPE_UDP_REPLY);
-	udp_reply_handler(&c, ref, ev.events);
-
-	len = harness_recv(frame, sizeof(frame));
-	CHECK(len > 0 && !harness_parse4(frame, (size_t)len, &p));
-	CHECK(p.proto == IPPROTO_UDP && p.l4len == UDP_HDR_LEN + 5);
+	CHECK(guest_to_peer(&c, s, port, "ping", &from));
+	CHECK(reply_to_guest(&c, s, &from, "pong!", &p));
 	CHECK(p.src.s_addr == h_ip4(H_GW4).s_addr);
 	CHECK(p.dst.s_addr == h_ip4(H_GUEST4).s_addr);
 	CHECK((p.l4[0] << 8 | p.l4[1]) == port);
-	CHECK((p.l4[2] << 8 | p.l4[3]) == GUEST_PORT);
-	CHECK(!memcmp(p.l4 + UDP_HDR_LEN, "pong!", 5));
 	close(s);
 	close(c.epollfd);
 	harness_close(&c);
@@ -165,22 +203,16 @@ static union flow *only_udp_flow(void)
 
 TEST(udp_flow_restored_after_migration_keeps_its_port)
 {
-	struct sockaddr_in from;
-	socklen_t fl = sizeof(from);
 	struct flowside tap, sock;
-	struct epoll_event ev;
-	union epoll_ref ref;
+	struct sockaddr_in from;
 	union flow *f;
 	struct pkt4 p;
 	struct ctx c;
 	uint16_t port;
-	int s = loopback_udp(&port), len;
-	char buf[8];
+	int s = loopback_udp(&port);
 
 	setup(&c);
-	CHECK(guest_udp(&c, port, "a", 1, UDP_HDR_LEN + 1));
-	CHECK(recvfrom(s, buf, sizeof(buf), 0, (struct sockaddr *)&from,
-		       &fl) == 1);
+	CHECK(guest_to_peer(&c, s, port, "a", &from));
 	f = only_udp_flow();
 	CHECK(f && f->f.sock.lport == ntohs(from.sin_port));
 	tap = f->f.tap;
@@ -196,22 +228,11 @@ TEST(udp_flow_restored_after_migration_keeps_its_port)
 	CHECK(flow_count() == 1);
 
 	/* The guest's next datagram leaves from the same port... */
-	CHECK(guest_udp(&c, port, "b", 1, UDP_HDR_LEN + 1));
-	CHECK(flow_count() == 1);
-	fl = sizeof(from);
-	CHECK(recvfrom(s, buf, sizeof(buf), 0, (struct sockaddr *)&from,
-		       &fl) == 1 && buf[0] == 'b');
-	CHECK(ntohs(from.sin_port) == sock.lport);
+	CHECK(guest_to_peer(&c, s, port, "b", &from));
+	CHECK(flow_count() == 1 && ntohs(from.sin_port) == sock.lport);
 
 	/* ...and the peer's answer reaches the guest */
-	CHECK(sendto(s, "c", 1, 0, (struct sockaddr *)&from, fl) == 1);
-	CHECK(epoll_wait(c.epollfd, &ev, 1, 2000) == 1);
-	ref.u64 = ev.data.u64;
-	udp_reply_handler(&c, ref, ev.events);
-	len = harness_recv(frame, sizeof(frame));
-	CHECK(len > 0 && !harness_parse4(frame, (size_t)len, &p));
-	CHECK(p.proto == IPPROTO_UDP && p.l4len == UDP_HDR_LEN + 1);
-	CHECK((p.l4[2] << 8 | p.l4[3]) == GUEST_PORT && p.l4[UDP_HDR_LEN] == 'c');
+	CHECK(reply_to_guest(&c, s, &from, "c", &p));
 
 	/* A port taken here: that flow is not made again */
 	tap.lport++;
