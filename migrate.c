@@ -472,6 +472,7 @@ static const struct migrate_section sections_v2[] = {
 	SECTION_LINK,
 };
 
+/* Version 4 writes the same sections, with version 4 connection records */
 static const struct migrate_section sections_v3[] = {
 	SECTION_ADDRS,
 	SECTION_LINK,
@@ -486,6 +487,9 @@ static const struct migrate_version versions[] = {
 	  sections_v2, ARRAY_SIZE(sections_v2) },
 	/* Mandatory TCP sections: older readers cannot skip them */
 	{ 3, 3, VHDR_V2_LEN, read_header_v2, write_header_v2,
+	  sections_v3, ARRAY_SIZE(sections_v3) },
+	/* Connection records: SND.MAX, and the FIN_SENT flag */
+	{ 4, 4, VHDR_V2_LEN, read_header_v2, write_header_v2,
 	  sections_v3, ARRAY_SIZE(sections_v3) },
 };
 

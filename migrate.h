@@ -47,6 +47,8 @@ typedef void (*migrate_done_fn)(struct ctx *c, int result);
  * @item:	handler's own position (next record, ...), zero at section start
  * @part:	handler's own position inside @item, zero at section start
  * @dry_run:	target only: validate, change nothing (inspect, fuzzing)
+ * @version:	stream version being written or read, for sections whose
+ *		records differ from one version to the next
  * @why:	reason a handler writes when it fails, logged with the offset
  */
 struct migrate_cursor {
@@ -54,6 +56,7 @@ struct migrate_cursor {
 	uint64_t item;
 	uint64_t part;
 	bool dry_run;
+	uint32_t version;
 	char why[128];
 };
 

@@ -454,6 +454,7 @@ static int reader_sec_hdr(struct migrate_reader *r, const uint8_t *p,
 	r->crc = crc32c(0, p, MIGRATE_SEC_HDR_LEN);
 	memset(&r->cur, 0, sizeof(r->cur));
 	r->cur.dry_run = r->dry_run;
+	r->cur.version = r->v->id;
 	reader_expect(r, MIGRATE_R_CHUNK_HDR, MIGRATE_CHUNK_HDR_LEN);
 	return 0;
 }
@@ -787,6 +788,7 @@ static int writer_section(struct migrate_writer *w)
 	w->crc = crc32c(0, p, MIGRATE_SEC_HDR_LEN);
 	w->out_len += MIGRATE_SEC_HDR_LEN;
 	memset(&w->cur, 0, sizeof(w->cur));
+	w->cur.version = w->v->id;
 	w->state = MIGRATE_W_CHUNK;
 	return 0;
 }

@@ -154,6 +154,7 @@ int tcp_migrate_state_get(struct tcp_repair_state *st, const uint8_t *buf,
 #define CONN_REC_DAEMON_LEN	40
 #define CONN_REC_LEN		(CONN_REC_DAEMON_LEN + TCP_MIGRATE_REPAIR_LEN)
 #define CONN_FLAGS_ALL		0x1fffU
+#define CONN_FLAGS_V3		0x0fffU	/* version 3: no TCP_F_FIN_SENT */
 
 /* TCP queues section: a header, then the receive and send queue bytes */
 #define QUEUE_HDR_LEN		16
@@ -711,12 +712,17 @@ static void source_release(const struct ctx *c, unsigned int k)
  * @p:		destination, CONN_REC_DAEMON_LEN bytes
  * @conn:	connection
  * @lost:	its kernel state could not be read: the target resets it
+ * @version:	stream version: version 3 records know no TCP_F_FIN_SENT
  */
-static void conn_rec_put(uint8_t *p, const struct tcp_conn *conn, bool lost)
+static void conn_rec_put(uint8_t *p, const struct tcp_conn *conn, bool lost,
+			 uint32_t version)
 {
+	uint16_t flags = conn->flags & (version < 4 ? CONN_FLAGS_V3 :
+						      CONN_FLAGS_ALL);
+
 	memset(p, 0, CONN_REC_DAEMON_LEN);
-	p[0] = (uint8_t)(conn->flags >> 8);
-	p[1] = (uint8_t)conn->flags;
+	p[0] = (uint8_t)(flags >> 8);
+	p[1] = (uint8_t)flags;
 	p[2] = (uint8_t)(conn->mss >> 8);
 	p[3] = (uint8_t)conn->mss;
 	p[4] = conn->ws_from_tap;
@@ -762,7 +768,7 @@ ssize_t tcp_migrate_conns_source(struct ctx *c, struct migrate_cursor *cur,
 		src.sndq[k] = st.sndq;
 		if (!st.rcvq && !st.sndq)
 			source_release(c, k);
-		conn_rec_put(buf + len, &f->tcp, rc);
+		conn_rec_put(buf + len, &f->tcp, rc, cur->version);
 		tcp_migrate_state_put(buf + len + CONN_REC_DAEMON_LEN, &st);
 		len += CONN_REC_LEN;
 	}
@@ -776,11 +782,16 @@ ssize_t tcp_migrate_conns_source(struct ctx *c, struct migrate_cursor *cur,
  * @conn:	result: connection fields
  * @lost:	result: the source could not read its kernel state
  *
+ * A version 3 record has no TCP_F_FIN_SENT: a FIN still in flight to the
+ * guest (TCP_F_FIN_TO_TAP) stands for it.
+ *
  * Return: 0, or -EBADMSG with @cur->why set
  */
 static int conn_rec_get(struct migrate_cursor *cur, const uint8_t *p,
 			struct tcp_conn *conn, bool *lost)
 {
+	uint16_t known = cur->version < 4 ? CONN_FLAGS_V3 : CONN_FLAGS_ALL;
+
 	conn->flags = (uint16_t)(p[0] << 8 | p[1]);
 	conn->mss = (uint16_t)(p[2] << 8 | p[3]);
 	conn->ws_from_tap = p[4];
@@ -798,7 +809,7 @@ static int conn_rec_get(struct migrate_cursor *cur, const uint8_t *p,
 	if (p[6] > 1 || p[7])
 		return why_set(cur, "connection %" PRIu64 ": reserved bytes not zero",
 			       cur->item);
-	if ((conn->flags & ~CONN_FLAGS_ALL) ||
+	if ((conn->flags & ~known) ||
 	    !(conn->flags & TCP_F_ESTABLISHED) ||
 	    (conn->flags & TCP_F_CONNECTING))
 		return why_set(cur, "connection %" PRIu64 ": flags 0x%04x: unknown, or not an established connection",
@@ -818,6 +829,8 @@ static int conn_rec_get(struct migrate_cursor *cur, const uint8_t *p,
 	    conn->seq_max_to_tap - conn->seq_ack_from_tap > TCP_REPAIR_QUEUE_MAX)
 		return why_set(cur, "connection %" PRIu64 ": guest acknowledged beyond what was sent, or too far behind",
 			       cur->item);
+	if (conn->flags & TCP_F_FIN_TO_TAP)
+		conn->flags |= TCP_F_FIN_SENT;
 	return 0;
 }
 

@@ -19,7 +19,7 @@ MIG_RATE="${E2E_MIGRATE_RATE:-1048576}"	# bytes/s, each way of each stream
 # The "older" case writes this version, the one before the newest. Versions
 # before MIG_TCP_VERSION carry no TCP connection: the case then checks that
 # the source says so, and that new connections work on the target
-MIG_OLDER_VERSION="${E2E_MIGRATE_OLDER_VERSION:-2}"
+MIG_OLDER_VERSION="${E2E_MIGRATE_OLDER_VERSION:-3}"
 MIG_TCP_VERSION=3
 MIG_WAIT_S=60		# the migration completes, fails or is cancelled
 MIG_WARMUP_S=2		# streams settle before measuring

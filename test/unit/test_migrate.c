@@ -488,8 +488,8 @@ TEST(stream_newest_to_newest_restores_addresses_and_link)
 	CHECK(migrate_result() == 0);
 	CHECK(same_addresses());
 	CHECK(same_link());
-	CHECK(migrate_builtin.versions[2].id == 3);
-	CHECK(stream[11] == 3 && stream[15] == 3);	/* version 3, compat 3 */
+	CHECK(migrate_builtin.versions[3].id == 4);
+	CHECK(stream[11] == 4 && stream[15] == 4);	/* version 4, compat 4 */
 }
 
 TEST(stream_v1_to_v1_only_target_restores_addresses)
@@ -540,8 +540,8 @@ TEST(stream_new_source_v2_to_old_target_skips_link_section)
 
 TEST(stream_newer_incompatible_source_is_refused_by_old_target)
 {
-	struct migrate_version v3 = version_like(1, 4, 4, NULL, 0);
-	struct migrate_table src_table = { &v3, 1 };
+	struct migrate_version v5 = version_like(1, 5, 5, NULL, 0);
+	struct migrate_table src_table = { &v5, 1 };
 	int rc;
 
 	setup();
@@ -549,7 +549,7 @@ TEST(stream_newer_incompatible_source_is_refused_by_old_target)
 	rc = relay(&src_table, NULL);
 	teardown();
 	CHECK(rc == -EPROTONOSUPPORT);
-	CHECK(error_has("no common version: stream is readable as versions 4 to 4, this daemon knows 1, 2, 3"));
+	CHECK(error_has("no common version: stream is readable as versions 5 to 5, this daemon knows 1, 2, 3, 4"));
 	CHECK(!same_addresses());
 }
 
@@ -649,13 +649,13 @@ TEST(stream_each_bad_version_combination_is_refused)
 		CHECK(error_has("offset 8: version 0 is invalid"));
 		rc[1] = refused_altered(12, 0);
 		CHECK(error_has("offset 12: compat_version 0 is invalid"));
-		rc[2] = refused_altered(12, 4);
-		CHECK(error_has("offset 12: compat_version 4 is above version 3"));
+		rc[2] = refused_altered(12, 5);
+		CHECK(error_has("offset 12: compat_version 5 is above version 4"));
 		memcpy(altered, stream, stream_len);
 		migrate_put_be32(altered + 8, 7);
 		migrate_put_be32(altered + 12, 5);
 		rc[3] = run_target(&dst_ctx, NULL, altered, stream_len);
-		CHECK(error_has("versions 5 to 7, this daemon knows 1, 2"));
+		CHECK(error_has("versions 5 to 7, this daemon knows 1, 2, 3, 4"));
 	}
 	teardown();
 	CHECK(rc[0] == -EBADMSG && rc[1] == -EBADMSG && rc[2] == -EBADMSG);
@@ -692,7 +692,7 @@ TEST(stream_truncated_after_fixed_header_is_refused)
 		rc = run_target(&dst_ctx, NULL, stream, MIGRATE_FIXED_LEN);
 	teardown();
 	CHECK(rc == -EBADMSG);
-	CHECK(error_has("version 3 header at offset 16: stream cut short: 0 of the 4 bytes of the version header length received"));
+	CHECK(error_has("version 4 header at offset 16: stream cut short: 0 of the 4 bytes of the version header length received"));
 }
 
 TEST(stream_missing_end_marker_is_refused)
@@ -732,9 +732,9 @@ TEST(stream_overlong_header_length_is_refused)
 	setup();
 	if (!capture(0)) {
 		rc[0] = refused_altered(MIGRATE_FIXED_LEN, 0xffffffff);
-		CHECK(error_has("version 3 header at offset 16: length 4294967295 exceeds limit 4096"));
+		CHECK(error_has("version 4 header at offset 16: length 4294967295 exceeds limit 4096"));
 		rc[1] = refused_altered(MIGRATE_FIXED_LEN, 8);
-		CHECK(error_has("length 8 is shorter than the 64 bytes version 3 needs"));
+		CHECK(error_has("length 8 is shorter than the 64 bytes version 4 needs"));
 	}
 	teardown();
 	CHECK(rc[0] == -EBADMSG && rc[1] == -EBADMSG);
@@ -1342,8 +1342,8 @@ TEST(stream_inspect_lists_good_stream_and_pinpoints_corruption)
 		close(fd);
 		file_write(path, stream, stream_len);
 		good = inspect_to(path, listing);
-		CHECK(file_has(listing, "version 3, compat_version 3"));
-		CHECK(file_has(listing, "reading as version 3 (this daemon knows 1, 2, 3)"));
+		CHECK(file_has(listing, "version 4, compat_version 4"));
+		CHECK(file_has(listing, "reading as version 4 (this daemon knows 1, 2, 3, 4)"));
 		CHECK(file_has(listing, "writer \"passt\" version \"" PASST_VERSION "\""));
 		CHECK(file_has(listing, "offset 84: section \"guest addresses\", id 1, mandatory: 48 bytes in 1 chunks, checksums ok"));
 		CHECK(file_has(listing, "section \"link\", id 2, optional: 12 bytes"));
