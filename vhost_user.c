@@ -734,11 +734,15 @@ static int vu_set_vring_kick(struct ctx *c, struct vu_msg *m)
 	}
 	vq->kick_fd = fd;
 	vq->started = true;
-	if (vu.state.saved) {
-		/* QEMU resumes the VM here: the migration failed further on */
+	if (vu.state.saved || (vu.state.running && vu.state.saving)) {
+		/* QEMU resumes the VM here: the migration failed further on,
+		 * possibly before this side's save even ended (a target that
+		 * refused the stream at once)
+		 */
+		info("vhost-user: rings started again %s the device state "
+		     "was saved: the guest resumes here",
+		     vu.state.saved ? "after" : "while");
 		vu.state.saved = false;
-		info("vhost-user: rings started again after the device state "
-		     "was saved: the guest resumes here");
 		if (vu.state.ops->resumed)
 			vu.state.ops->resumed(c);
 	}

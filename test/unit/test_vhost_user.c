@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* test_vhost_user.c - the vhost-user back-end driven over a socketpair */
 
+#include <errno.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -44,7 +46,21 @@ static int t_state_start(struct ctx *c, int fd, int direction,
 	return 0;
 }
 
-static const struct vu_device_state_ops t_ops = { .start = t_state_start };
+static unsigned int t_resumes;
+
+/**
+ * t_resumed() - device-state resumed operation: counts the calls
+ * @c:		execution context
+ */
+static void t_resumed(struct ctx *c)
+{
+	(void)c;
+	t_resumes++;
+}
+
+static const struct vu_device_state_ops t_ops = {
+	.start = t_state_start, .resumed = t_resumed,
+};
 
 /**
  * t_vu_init() - connect a fresh back-end to a socketpair
@@ -193,6 +209,35 @@ TEST(vhost_user_check_device_state_waits_for_the_transfer)
 			    sizeof(v)) == 8);
 	CHECK(v == 0);
 	close(t_state_fd);
+	close(p[0]);
+	close(p[1]);
+	t_vu_free(&t);
+}
+
+TEST(vhost_user_ring_started_during_a_save_means_the_guest_resumes_here)
+{
+	struct vu_msg_device_state ds = { VHOST_USER_STATE_DIR_SAVE, 0 };
+	uint64_t v = 0, kick = 0;
+	struct t_vu t;
+	int p[2], efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+
+	CHECK(!t_vu_init(&t));
+	CHECK(!pipe(p));
+	CHECK(!t_state_fd_send(&t, &ds, p[1], &v));
+	CHECK(v == VHOST_USER_STATE_NO_FD && t_state_fd >= 0);
+
+	/* The target refused at once: QEMU resumes the VM while this side
+	 * still saves
+	 */
+	t_resumes = 0;
+	CHECK(efd >= 0);
+	CHECK(!fe_send_msg(&t.fe, VHOST_USER_SET_VRING_KICK, 0, &kick,
+			   sizeof(kick), &efd, 1));
+	t_vu_serve(&t);
+	CHECK(t_resumes == 1);
+	t_state_done(&t.c, -ECANCELED);
+	close(t_state_fd);
+	close(efd);
 	close(p[0]);
 	close(p[1]);
 	t_vu_free(&t);
