@@ -27,6 +27,9 @@
 
 static uint8_t frame[FRAME_MAX];
 
+/* Window field of the guest's segments, scaled by 7 after the SYN */
+static uint16_t guest_window = 65535;
+
 /**
  * put_be() - store a big-endian value
  * @p:		destination
@@ -70,7 +73,7 @@ static size_t seg_build(uint8_t *buf, uint16_t dport, uint32_t seq,
 	put_be(buf + 8, ack, 4);
 	buf[12] = (uint8_t)((hlen / 4) << 4);
 	buf[13] = flags;
-	put_be(buf + 14, 65535, 2);
+	put_be(buf + 14, guest_window, 2);
 	if (flags & TCP_SYN)
 		memcpy(buf + TCP_HDR_LEN, syn_opts, sizeof(syn_opts));
 	if (len)
@@ -387,6 +390,72 @@ TEST(tcp_timeout_retransmits_unacknowledged_data)
 	CHECK(send(srv, "ab", 2, 0) == 2);
 	wait_seg(&c, &s);
 	CHECK(s.seq == isn + 11 && s.len == 2 && !memcmp(s.data, "ab", 2));
+	close(srv);
+	close(l);
+	teardown(&c);
+}
+
+TEST(tcp_ack_for_data_sent_before_a_rewind_is_taken)
+{
+	uint16_t port;
+	int l = loopback_listener(&port), srv;
+	struct tcp_seg s;
+	struct ctx c;
+	uint32_t isn;
+
+	srv = established(&c, l, port, &isn);
+	CHECK(srv >= 0);
+	CHECK(send(srv, "0123456789", 10, 0) == 10);
+	wait_seg(&c, &s);
+	CHECK(s.seq == isn + 1 && s.len == 10);
+
+	/* The guest's window closes: the timeout rewinds, sends nothing */
+	guest_window = 0;
+	guest_send(&c, port, GUEST_ISN + 1, isn + 1, TCP_ACK, NULL, 0);
+	guest_window = 65535;
+	flow_timer(&c, now_ms() + 60000);
+	CHECK(daemon_seg(&s));
+
+	/* It had all ten bytes: its ACK is for data sent before the rewind */
+	guest_send(&c, port, GUEST_ISN + 1, isn + 11, TCP_ACK, NULL, 0);
+	CHECK(send(srv, "ab", 2, 0) == 2);
+	wait_seg(&c, &s);
+	CHECK(s.seq == isn + 11 && s.len == 2 && !memcmp(s.data, "ab", 2));
+	close(srv);
+	close(l);
+	teardown(&c);
+}
+
+TEST(tcp_timeouts_back_off_then_give_up)
+{
+	uint64_t wait_ms[2] = { 0, 0 };
+	uint16_t port;
+	int l = loopback_listener(&port), srv, i, j;
+	struct tcp_seg s;
+	struct ctx c;
+	uint32_t isn;
+	char b;
+
+	srv = established(&c, l, port, &isn);
+	CHECK(srv >= 0);
+	CHECK(send(srv, "x", 1, 0) == 1);
+	wait_seg(&c, &s);
+	CHECK(s.len == 1);
+
+	/* The guest never acknowledges: each timeout waits longer... */
+	for (i = 0; i < 20 && flow_count(); i++) {
+		const union flow *f = flow_at(0, FLOW_TYPE_TCP);
+
+		if (f && i < 2)
+			wait_ms[i] = f->tcp.timer_at - now_ms();
+		flow_timer(&c, now_ms() + 3600000);
+		for (j = 0; j < 8 && !daemon_seg(&s); j++)
+			;
+	}
+	CHECK(wait_ms[1] > wait_ms[0]);
+	/* ...and it ends: the host peer sees a reset */
+	CHECK(flow_count() == 0);
+	CHECK(recv(srv, &b, 1, 0) < 0 && errno == ECONNRESET);
 	close(srv);
 	close(l);
 	teardown(&c);
