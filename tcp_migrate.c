@@ -455,7 +455,10 @@ void tcp_migrate_flows_rollback(struct ctx *c)
 	for (k = 0; k < src.n; k++) {
 		union flow *f = flow_at(src.idx[k], FLOW_TYPE_TCP);
 
-		if (!f || src.fds[k] < 0 || !source_attach(c, k))
+		if (!f || src.fds[k] < 0)
+			continue;
+		tcp_repair_thawed(src.fds[k]);
+		if (!source_attach(c, k))
 			continue;
 		err("migrate: source: TCP connection %u: cannot watch its socket again: reset",
 		    k);
@@ -1228,12 +1231,9 @@ static const char *conn_resume(struct ctx *c, unsigned int k)
 {
 	union flow *f = flow_at(tgt.idx[k], FLOW_TYPE_TCP);
 	const struct tcp_repair_state *st = &tgt.st[k];
-	int s = tgt.fds[k], one = 1;
+	int s = tgt.fds[k];
 
-	/* Leaving repair mode cleared SO_REUSEADDR: without it, this socket,
-	 * then its TIME_WAIT, keeps a listener from its local port
-	 */
-	if (setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)))
+	if (tcp_repair_thawed(s))
 		return "cannot set SO_REUSEADDR again";
 	if (tcp_repair_resume(s, tgt.pending[k], tgt.pend_len[k]) !=
 	    (ssize_t)tgt.pend_len[k])

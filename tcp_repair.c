@@ -363,6 +363,25 @@ int tcp_repair_unmute(int s)
 }
 
 /**
+ * tcp_repair_thawed() - give back what leaving repair mode took away
+ * @s:		socket, repair mode off
+ *
+ * The kernel forces SO_REUSEADDR on in repair mode and clears it when
+ * repair mode ends, whatever it was before: without it, the socket (then
+ * its TIME_WAIT) keeps a listener, such as the next daemon's, from its
+ * local port.
+ *
+ * Return: 0, or -errno
+ */
+int tcp_repair_thawed(int s)
+{
+	int one = 1;
+
+	return setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ?
+	       -errno : 0;
+}
+
+/**
  * tcp_repair_peek() - copy the bytes of one queue, leaving them queued
  * @s:		socket, in repair mode
  * @q:		queue

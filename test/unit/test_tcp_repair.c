@@ -871,6 +871,21 @@ static bool stream_read(struct ctx *c, const uint8_t *buf, size_t len)
 }
 
 /**
+ * reuse_on() - whether a socket has SO_REUSEADDR, which leaving repair
+ *		mode clears
+ * @fd:		socket
+ *
+ * Return: true if set
+ */
+static bool reuse_on(int fd)
+{
+	int v = 0;
+
+	return !getsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &v,
+			   &(socklen_t){ sizeof(v) }) && v;
+}
+
+/**
  * restored_check() - a connection came through: same flow, same view
  * @tap:	its tap side
  * @seq:	base of its sequence numbers towards the guest
@@ -894,6 +909,7 @@ static bool restored_check(const struct flowside *tap, uint32_t seq,
 		f->tcp.seq_max_to_tap == seq + 1000);
 	REQUIRE(f->tcp.seq_from_tap == ~seq && f->tcp.ws_from_tap == 7);
 	REQUIRE(f->tcp.wnd_from_tap == 65535U << 7 && f->tcp.mss == 1460);
+	REQUIRE(reuse_on(f->tcp.sock));
 	a->fd = f->tcp.sock;
 	return true;
 }
@@ -1019,6 +1035,7 @@ static bool rollback_case(struct side *a, struct side *b)
 	REQUIRE(!getsockopt(a->fd, IPPROTO_TCP, TCP_REPAIR, &on,
 			    &(socklen_t){ sizeof(on) }) && on == 0);
 	REQUIRE(flow_lookup(FLOW_TYPE_TCP, &tap) == f && f->tcp.sock == a->fd);
+	REQUIRE(reuse_on(a->fd));
 	REQUIRE(pump(a, b, PEER_QUEUED + AFTER_BYTES, a->sent + AFTER_BYTES));
 	REQUIRE(no_error(a, b));
 	close(c.epollfd);
