@@ -32,6 +32,7 @@
 #include "tcp_repair.h"
 #include "unit.h"
 #include "util.h"
+#include "../repair_lib.h"
 
 /* Rounds of a bounded wait, and the wait of each, for data to move */
 #define PUMP_ROUNDS	2000
@@ -1041,6 +1042,62 @@ static bool rollback_case(struct side *a, struct side *b)
 	close(c.epollfd);
 	return true;
 }
+
+/**
+ * unprivileged_case() - neither CAP_NET_ADMIN nor a helper: the migration
+ *			 completes without the connection, which goes on here
+ * @a:		connection's side
+ * @b:		peer
+ *
+ * Return: true if the stream was written whole, the socket never left
+ *	   normal mode, and the connection still carries data byte-exact
+ */
+static bool unprivileged_case(struct side *a, struct side *b)
+{
+	struct ctx c = { .our_mac = { 0x02, 0, 0, 0, 0, 1 } };
+	uint8_t *buf = malloc(STREAM_MAX);
+	struct flowside tap;
+	union flow *f;
+	bool written;
+	size_t len;
+	int on = -1;
+
+	flow_init();
+	c.epollfd = epoll_create1(EPOLL_CLOEXEC);
+	REQUIRE(buf && c.epollfd >= 0);
+	REQUIRE((f = flow_of(a, "192.0.2.10", 1)));
+	tap = f->f.tap;
+	REQUIRE(!net_admin_effective(false));
+	repair_init(&c);
+	written = stream_write(&c, buf, &len);
+	net_admin_effective(true);
+	free(buf);
+	close(c.epollfd);
+	REQUIRE(written);
+	REQUIRE(!getsockopt(a->fd, IPPROTO_TCP, TCP_REPAIR, &on,
+			    &(socklen_t){ sizeof(on) }) && on == 0);
+	REQUIRE(flow_lookup(FLOW_TYPE_TCP, &tap) == f && f->tcp.sock == a->fd);
+	REQUIRE(pump(a, b, AFTER_BYTES, AFTER_BYTES));
+	return no_error(a, b);
+}
+
+/**
+ * unprivileged_pair() - unprivileged_case() on a pair of its own
+ *
+ * Return: what unprivileged_case() returned
+ */
+static bool unprivileged_pair(void)
+{
+	struct side a, b;
+	bool ok = pair_open(AF_INET, &a, &b) && unprivileged_case(&a, &b);
+
+	pair_close(&a, &b);
+	flow_init();
+	return ok;
+}
+
+REPAIR_TEST(tcp_migrate_without_privilege_or_helper_leaves_connections_here,
+	    unprivileged_pair())
 
 TEST(tcp_migrate_failed_migration_thaws_and_loses_nothing)
 {
