@@ -363,6 +363,46 @@ TEST(tcp_connection_carries_data_and_fin_both_ways)
 	teardown(&c);
 }
 
+/**
+ * ten_bytes_sent() - connect the guest, the host sends ten bytes, the daemon
+ *		      forwards them in one segment
+ * @c:		context to set up
+ * @l:		loopback listener
+ * @port:	its port
+ * @isn:	set to the daemon's initial sequence number
+ *
+ * Return: the host's end of the connection, -1 on failure
+ */
+static int ten_bytes_sent(struct ctx *c, int l, uint16_t port, uint32_t *isn)
+{
+	int srv = established(c, l, port, isn);
+	struct tcp_seg s = { 0 };
+
+	if (srv < 0 || send(srv, "0123456789", 10, 0) != 10)
+		return -1;
+	wait_seg(c, &s);
+	return s.seq == *isn + 1 && s.len == 10 ? srv : -1;
+}
+
+/**
+ * next_data_follows() - the host sends two bytes more: the daemon sends
+ *			 them to the guest, from @seq
+ * @c:		execution context
+ * @srv:	the host's end
+ * @seq:	sequence number they must have
+ *
+ * Return: true if they came as expected
+ */
+static bool next_data_follows(struct ctx *c, int srv, uint32_t seq)
+{
+	struct tcp_seg s = { 0 };
+
+	if (send(srv, "ab", 2, 0) != 2)
+		return false;
+	wait_seg(c, &s);
+	return s.seq == seq && s.len == 2 && !memcmp(s.data, "ab", 2);
+}
+
 TEST(tcp_timeout_retransmits_unacknowledged_data)
 {
 	uint16_t port;
@@ -371,11 +411,8 @@ TEST(tcp_timeout_retransmits_unacknowledged_data)
 	struct ctx c;
 	uint32_t isn;
 
-	srv = established(&c, l, port, &isn);
+	srv = ten_bytes_sent(&c, l, port, &isn);
 	CHECK(srv >= 0);
-	CHECK(send(srv, "0123456789", 10, 0) == 10);
-	wait_seg(&c, &s);
-	CHECK(s.seq == isn + 1 && s.len == 10);
 
 	/* The guest acknowledges 4 bytes only, then goes quiet */
 	guest_send(&c, port, GUEST_ISN + 1, isn + 5, TCP_ACK, NULL, 0);
@@ -387,9 +424,7 @@ TEST(tcp_timeout_retransmits_unacknowledged_data)
 
 	/* Acknowledged bytes left the socket; the rest is still there */
 	guest_send(&c, port, GUEST_ISN + 1, isn + 11, TCP_ACK, NULL, 0);
-	CHECK(send(srv, "ab", 2, 0) == 2);
-	wait_seg(&c, &s);
-	CHECK(s.seq == isn + 11 && s.len == 2 && !memcmp(s.data, "ab", 2));
+	CHECK(next_data_follows(&c, srv, isn + 11));
 	close(srv);
 	close(l);
 	teardown(&c);
@@ -403,11 +438,8 @@ TEST(tcp_ack_for_data_sent_before_a_rewind_is_taken)
 	struct ctx c;
 	uint32_t isn;
 
-	srv = established(&c, l, port, &isn);
+	srv = ten_bytes_sent(&c, l, port, &isn);
 	CHECK(srv >= 0);
-	CHECK(send(srv, "0123456789", 10, 0) == 10);
-	wait_seg(&c, &s);
-	CHECK(s.seq == isn + 1 && s.len == 10);
 
 	/* The guest's window closes: the timeout rewinds, sends nothing */
 	guest_window = 0;
@@ -418,9 +450,7 @@ TEST(tcp_ack_for_data_sent_before_a_rewind_is_taken)
 
 	/* It had all ten bytes: its ACK is for data sent before the rewind */
 	guest_send(&c, port, GUEST_ISN + 1, isn + 11, TCP_ACK, NULL, 0);
-	CHECK(send(srv, "ab", 2, 0) == 2);
-	wait_seg(&c, &s);
-	CHECK(s.seq == isn + 11 && s.len == 2 && !memcmp(s.data, "ab", 2));
+	CHECK(next_data_follows(&c, srv, isn + 11));
 	close(srv);
 	close(l);
 	teardown(&c);
