@@ -760,7 +760,7 @@ ssize_t tcp_migrate_conns_source(struct ctx *c, struct migrate_cursor *cur,
 		unsigned int k = (unsigned int)cur->item++;
 		const union flow *f = flow_at(src.idx[k], FLOW_TYPE_TCP);
 		struct tcp_repair_state st;
-		int rc = tcp_repair_dump(src.fds[k], &st);
+		int rc = tcp_repair_freeze_dump(src.fds[k], &st);
 
 		if (rc) {
 			warn("migrate: source: TCP connection %u: cannot read its state (%s): the target resets it",

@@ -4,6 +4,20 @@
  * Freeze: repair mode on, then tcp_repair_mute(), so that nothing the peer
  * sends changes the socket any more.
  *
+ * Repair mode alone does not keep a socket from sending new data: its loss
+ * probe, pacing and small-queue timers still run its transmit path, which
+ * puts data on the wire unless the send queue happens to be selected
+ * (TCP_REPAIR_QUEUE), and then marks the whole queue sent without sending
+ * it. A socket that sends new data after its SND.NXT was dumped is
+ * restored behind what its peer has: the kernel then drops every segment
+ * of the peer (its ACK covers data "not yet sent"), and the connection
+ * stalls both ways for good. So the dump closes the send window
+ * (TCP_REPAIR_WINDOW) before it reads the send queue: from then on, no new
+ * data moves, on the wire or not; retransmissions of data already sent go
+ * on, and are harmless. The window, as it was, is in the dump; a socket
+ * thawed on the source gets it back from its peer's answer to the window
+ * probe that ends repair mode.
+ *
  * Dump, on a socket already in repair mode: TCP_INFO (state, options,
  * window scales), TCP_MAXSEG (in repair mode: the MSS clamp), TCP_TIMESTAMP,
  * TCP_REPAIR_WINDOW, the queue lengths (SIOCOUTQ, SIOCOUTQNSD, SIOCINQ), the
@@ -245,9 +259,11 @@ static int queues_derive(struct tcp_repair_state *st, uint32_t outq,
 }
 
 /**
- * tcp_repair_dump() - read the kernel state of a socket in repair mode
+ * repair_dump() - read the kernel state of a socket in repair mode
  * @s:		socket, in repair mode
- * @st:		result
+ * @st:		result: the window as it was before any closing
+ * @close_wnd:	close the send window, so that the socket sends no new data
+ *		from the dump on (see the top of this file)
  *
  * Leaves the receive queue selected.
  *
@@ -255,7 +271,7 @@ static int queues_derive(struct tcp_repair_state *st, uint32_t outq,
  *	   connected, closing down), -EPROTO for figures that do not add up,
  *	   other -errno from the kernel
  */
-int tcp_repair_dump(int s, struct tcp_repair_state *st)
+static int repair_dump(int s, struct tcp_repair_state *st, bool close_wnd)
 {
 	uint32_t outq = 0, nsd = 0, inq = 0, write_seq = 0, rcv_nxt = 0;
 	struct tcp_repair_window wnd;
@@ -292,6 +308,11 @@ int tcp_repair_dump(int s, struct tcp_repair_state *st)
 	st->max_window = wnd.max_window;
 	st->rcv_wnd = wnd.rcv_wnd;
 	st->rcv_wup = wnd.rcv_wup;
+	/* No new data from here on, before the send queue is read */
+	wnd.snd_wnd = 0;
+	if (close_wnd &&
+	    (rc = sockopt_set(s, TCP_REPAIR_WINDOW, &wnd, sizeof(wnd))))
+		return rc;
 
 	if ((rc = queue_len_get(s, SIOCOUTQ, &outq)) ||
 	    (rc = queue_len_get(s, SIOCOUTQNSD, &nsd)) ||
@@ -302,6 +323,38 @@ int tcp_repair_dump(int s, struct tcp_repair_state *st)
 	if ((rc = queues_derive(st, outq, nsd, inq, write_seq, rcv_nxt)))
 		return rc;
 	return addrs_get(s, st);
+}
+
+/**
+ * tcp_repair_dump() - read the kernel state of a socket in repair mode
+ * @s:		socket, in repair mode
+ * @st:		result
+ *
+ * Leaves the receive queue selected.
+ *
+ * Return: as repair_dump()
+ */
+int tcp_repair_dump(int s, struct tcp_repair_state *st)
+{
+	return repair_dump(s, st, false);
+}
+
+/**
+ * tcp_repair_freeze_dump() - read the state of a frozen socket, and stop it
+ *			      from sending new data for good
+ * @s:		socket, in repair mode, muted
+ * @st:		result, with the send window as it was
+ *
+ * Its state then stays as dumped: closing the send window before the send
+ * queue is read keeps the kernel's timers from sending more of it (see the
+ * top of this file). A socket thawed after this gets its window back from
+ * its peer's answer to the window probe that ends repair mode.
+ *
+ * Return: as repair_dump()
+ */
+int tcp_repair_freeze_dump(int s, struct tcp_repair_state *st)
+{
+	return repair_dump(s, st, true);
 }
 
 /**

@@ -113,6 +113,7 @@ int tcp_repair_mute(int s);
 int tcp_repair_unmute(int s);
 int tcp_repair_thawed(int s);
 int tcp_repair_dump(int s, struct tcp_repair_state *st);
+int tcp_repair_freeze_dump(int s, struct tcp_repair_state *st);
 ssize_t tcp_repair_peek(int s, enum tcp_repair_queue_id q, uint8_t *buf,
 			size_t len);
 int tcp_repair_socket(const struct tcp_repair_state *st);

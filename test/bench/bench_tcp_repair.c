@@ -348,7 +348,7 @@ static int dump_all(const int *fds, unsigned int n, struct image *im)
 		struct tcp_repair_state st;
 		ssize_t r, s;
 
-		if (tcp_repair_dump(fds[i], &st))
+		if (tcp_repair_freeze_dump(fds[i], &st))
 			return -1;
 		if (im->data_len + st.rcvq + st.sndq > im->data_size)
 			return -1;

@@ -38,6 +38,11 @@
 #define PUMP_ROUNDS	2000
 #define PUMP_WAIT_MS	10
 
+/* Limit for streams to move: a restored socket resends its queue on its
+ * first retransmission timeout (1 s, no RTT sample yet), and a lost resend
+ * doubles it (2 s, 4 s, 8 s): four tries fit in 15 s, with margin */
+#define PUMP_LIMIT_MS	30000
+
 /* Bytes the peer writes before migration, left unread in a's queue */
 #define PEER_QUEUED	50000
 
@@ -175,31 +180,69 @@ static bool side_read(struct side *s, uint8_t seed)
 }
 
 /**
+ * side_describe() - print a side's progress and its socket's TCP state
+ * @name:	"a" or "b"
+ * @s:		side
+ * @want:	bytes of the other stream it should have read
+ */
+static void side_describe(const char *name, const struct side *s, size_t want)
+{
+	struct tcp_info ti = { 0 };
+	socklen_t sl = sizeof(ti);
+	int outq = -1, inq = -1;
+
+	getsockopt(s->fd, IPPROTO_TCP, TCP_INFO, &ti, &sl);
+	ioctl(s->fd, SIOCOUTQ, &outq);
+	ioctl(s->fd, SIOCINQ, &inq);
+	fprintf(stderr, "  %s: read %zu of %zu, wrote %zu, eof %d; state %u, "
+		"retransmits %u, backoff %u, rto %u us, send queue %d, "
+		"receive queue %d\n", name, s->recvd, want, s->sent, s->eof,
+		ti.tcpi_state, ti.tcpi_retransmits, ti.tcpi_backoff,
+		ti.tcpi_rto, outq, inq);
+}
+
+/**
  * pump() - move both streams until each side read @a_want and @b_want
  * @a:		migrated side
  * @b:		peer side
  * @a_want:	bytes of b's stream a must have read
  * @b_want:	bytes of a's stream b must have read
  *
- * Writes stop at what the other side wants. Bounded wait.
+ * Writes stop at what the other side wants. Bounded by PUMP_LIMIT_MS of
+ * wall-clock time, not by a count of rounds: a restored socket resends its
+ * queue only when its retransmission timer fires, however busy the machine.
+ * A stop short of what is wanted (end of stream, error, limit) prints both
+ * sides' progress and TCP state.
  *
  * Return: true when both have read what they want, no error seen
  */
 static bool pump(struct side *a, struct side *b, size_t a_want,
 		 size_t b_want)
 {
-	int i;
+	uint64_t start = now_ms();
 
-	for (i = 0; i < PUMP_ROUNDS; i++) {
-		struct pollfd p[2] = { { a->fd, POLLIN, 0 },
-				       { b->fd, POLLIN, 0 } };
+	while (a->recvd < a_want || b->recvd < b_want) {
+		/* A side at its end of stream is always readable */
+		struct pollfd p[2] = { { a->eof ? -1 : a->fd, POLLIN, 0 },
+				       { b->eof ? -1 : b->fd, POLLIN, 0 } };
 
-		REQUIRE(side_write(a, b_want) && side_write(b, a_want));
-		REQUIRE(side_read(a, b->seed) && side_read(b, a->seed));
-		if (a->recvd >= a_want && b->recvd >= b_want)
+		if ((a->eof && a->recvd < a_want) ||
+		    (b->eof && b->recvd < b_want) ||
+		    now_ms() - start > PUMP_LIMIT_MS)
 			break;
+		if (!side_write(a, b_want) || !side_write(b, a_want) ||
+		    !side_read(a, b->seed) || !side_read(b, a->seed)) {
+			fprintf(stderr, "  pump: %s\n", strerror(errno));
+			break;
+		}
 		poll(p, 2, PUMP_WAIT_MS);
 	}
+	if (a->recvd == a_want && b->recvd == b_want)
+		return true;
+	fprintf(stderr, "  pump: stopped after %llu ms\n",
+		(unsigned long long)(now_ms() - start));
+	side_describe("a", a, a_want);
+	side_describe("b", b, b_want);
 	REQUIRE(a->recvd == a_want && b->recvd == b_want);
 	return true;
 }
@@ -318,7 +361,7 @@ struct dump {
 static bool freeze_dump_close(struct side *a, struct dump *d)
 {
 	REQUIRE(!repair(a->fd, TCP_REPAIR_ON));
-	REQUIRE(!tcp_repair_dump(a->fd, &d->st));
+	REQUIRE(!tcp_repair_freeze_dump(a->fd, &d->st));
 	REQUIRE(!tcp_repair_state_check(&d->st));
 	d->rq = malloc(d->st.rcvq + 1);
 	d->sq = malloc(d->st.sndq + 1);
@@ -766,6 +809,48 @@ static bool peer_fin_window_full(struct side *a, struct side *b, struct dump *d)
 REPAIR_TEST(tcp_repair_ipv6_peer_fin_then_zero_window_is_restored,
 	    scenario_run(AF_INET6, peer_fin_window_full))
 
+/* How long a frozen socket is watched: its loss probe fires after twice
+ * the smoothed RTT (tens of microseconds over loopback), at least 10 ms,
+ * and the retransmission timeout after 200 ms at the least */
+#define FROZEN_WATCH_MS	500
+
+/**
+ * frozen_stays_off_the_wire() - a frozen a with data in flight and more
+ *				 queued behind it sends nothing new
+ * @a:		side that migrates
+ * @b:		its peer, reading nothing
+ * @d:		dump of a
+ *
+ * b's acknowledgements are dropped at a from the start (a is deaf, as the
+ * acknowledgements still in flight when a daemon freezes its sockets):
+ * a's loss probe then sends one new segment, even in repair mode, unless
+ * the send queue is selected. Bytes past the dumped SND.NXT at the peer
+ * would stall the restored connection both ways.
+ *
+ * Return: true if b has no byte past what the dump says was sent
+ */
+static bool frozen_stays_off_the_wire(struct side *a, struct side *b,
+				      struct dump *d)
+{
+	int ttl = 255, inq = -1;
+
+	(void)d;
+	REQUIRE(!setsockopt(a->fd, IPPROTO_IP, IP_MINTTL, &ttl, sizeof(ttl)));
+	REQUIRE(side_write(a, 1 << 20));
+	REQUIRE(!repair(a->fd, TCP_REPAIR_ON) && !tcp_repair_mute(a->fd));
+	REQUIRE(!tcp_repair_freeze_dump(a->fd, &d->st));
+	poll(NULL, 0, FROZEN_WATCH_MS);
+	REQUIRE(!ioctl(b->fd, SIOCINQ, &inq));
+	if ((size_t)inq > a->sent - d->st.notsent)
+		fprintf(stderr, "  the peer has %d bytes, %zu were sent\n", inq,
+			a->sent - d->st.notsent);
+	REQUIRE((size_t)inq <= a->sent - d->st.notsent);
+	return true;
+}
+
+REPAIR_TEST(tcp_repair_frozen_socket_puts_no_new_data_on_the_wire,
+	    scenario_run(AF_INET, frozen_stays_off_the_wire))
+
 /* The migration stream of the daemon's sections, end to end */
 
 #define STREAM_MAX	(16 << 20)	/* queues of two connections fit */
@@ -840,6 +925,8 @@ static bool stream_write(struct ctx *c, uint8_t *buf, size_t *len)
 		*len += n;
 		migrate_writer_consumed(&w, n);
 	}
+	if (rc < 0)
+		fprintf(stderr, "  stream_write: %s\n", w.error);
 	REQUIRE(rc > 0);
 	tcp_migrate_source_done(c);
 	return true;
