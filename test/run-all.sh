@@ -1,18 +1,37 @@
-#!/bin/sh
+#!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # test/run-all.sh - run every test stage of "make check" and add up the results
 #
 # Each stage prints its own cases and ends with "NAME: N passed, N failed,
 # N skipped". A stage that ends without such a line counts as one failure.
 # RUN_E2E=1 adds the QEMU end-to-end tests of test/e2e (test/check sets it).
+#
+# A failed case keeps its logs under one directory for the run (see
+# test/evidence.sh); a failed stage whose cases kept nothing keeps its own
+# output there. The run ends with the last lines of each failure's daemon
+# log, then the counts.
 
 set -u
 cd "$(dirname "$0")/.."
+. test/evidence.sh
 
 total_pass=0
 total_fail=0
 total_skip=0
 log_dir=$(mktemp -d /tmp/passt-check.XXXXXX)
+export PASST_EVIDENCE="$log_dir/evidence"
+
+# stage_evidence() - a stage with failures whose cases kept no logs of
+# their own (unit tests, fuzzing, lint) keeps its output as evidence
+# $1:	stage name
+# $2:	number of its failures
+stage_evidence() {
+	[ "$2" -gt 0 ] || return 0
+	grep -Fq "logs kept in $PASST_EVIDENCE/" "$log_dir/$1.log" && return 0
+	mkdir -p "$log_dir/stage-$1"
+	cp "$log_dir/$1.log" "$log_dir/stage-$1/output.log"
+	evidence_keep "$1: stage" "$log_dir/stage-$1" "$log_dir/stage-$1/output.log"
+}
 
 # run_stage() - run one stage, show its output, add its counts
 # $1: stage name, rest: command
@@ -25,11 +44,13 @@ run_stage() {
 	       "$log_dir/$name.log" | tail -n 1)
 	if [ -z "$line" ]; then
 		echo "$name: stage ended without a result line: 1 failure"
+		stage_evidence "$name" 1
 		total_fail=$((total_fail + 1))
 		return
 	fi
 	p=$(echo "$line" | sed -E 's/^([A-Za-z0-9_-]+: )?([0-9]+) passed.*/\2/')
 	f=$(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')
+	stage_evidence "$name" "$f"
 	s=0
 	case "$line" in *skipped) s=$(echo "$line" | sed -E 's/.* ([0-9]+) skipped$/\1/');; esac
 	total_pass=$((total_pass + p))
@@ -53,6 +74,11 @@ if [ "${RUN_E2E:-0}" = 1 ]; then
 	run_stage e2e test/e2e/run.sh
 fi
 
-rm -rf "$log_dir"
+if [ "$total_fail" -gt 0 ]; then
+	evidence_report
+	echo "stage outputs kept in $log_dir"
+else
+	rm -rf "$log_dir"
+fi
 echo "$total_pass passed, $total_fail failed, $total_skip skipped"
 [ "$total_fail" -eq 0 ]

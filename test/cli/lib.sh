@@ -7,6 +7,8 @@
 # it, and is stopped by PID on exit), run_case, wait_for and cli_summary.
 
 set -u
+# shellcheck source=test/evidence.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../evidence.sh"
 TMP=$(mktemp -d /tmp/passt-cli.XXXXXX)
 PIDS=()
 passed=0
@@ -28,11 +30,17 @@ trap cleanup EXIT
 run_case() {
 	local what=$1
 	shift
+	touch "$TMP/case.start"
 	if "$@" >"$TMP/case.log" 2>&1; then
 		printf '%s: %s .......... ok\n' "$CLI_SUITE" "$what"
 		passed=$((passed + 1))
 	else
 		printf '%s: %s .......... FAIL\n' "$CLI_SUITE" "$what"
+		# The daemons' logs are the ones the case wrote to
+		# shellcheck disable=SC2046 # one log a word: no spaces in them
+		evidence_keep "$CLI_SUITE: $what" "$TMP" \
+			$(find "$TMP" -name '*.log' ! -name case.log \
+			  -newer "$TMP/case.start") "$TMP/case.log"
 		sed 's/^/    /' "$TMP/case.log" | tail -n 20
 		failed=$((failed + 1))
 	fi

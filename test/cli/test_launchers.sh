@@ -104,16 +104,24 @@ case_lv_ready() {
 	[ -S "$dir/passt.sock" ] || { echo "no socket when the parent exited"; return 1; }
 	pid=$(lv_pid "$dir")
 	echo "PID file: $pid"
-	[ -n "$pid" ] && ns_alive "$pid" || return 1
+	[ -n "$pid" ] || { echo "the PID file is empty"; return 1; }
+	ns_alive "$pid" || { echo "no process $pid"; return 1; }
 	NS_PIDS+=("$pid")
-	[ "$(readlink "/proc/$pid/exe")" = "$(readlink -f "$NS_PASST")" ] ||
-		return 1
+	same_file "/proc/$pid/exe" "$NS_PASST" ||
+		{ echo "process $pid runs $(readlink "/proc/$pid/exe"), not $NS_PASST"; return 1; }
 	grep -E '^(Uid|Gid|CapInh|CapPrm|CapEff|CapBnd|CapAmb):' \
 		"/proc/$pid/status" | tee "$NS_TMP/status"
 	awk -v u="$(id -u "$RUN_USER")" '
-		/^Uid:/ && ($2 != u || $3 != u) { bad = 1 }
-		/^Cap/ && $2 != "0000000000000000" { bad = 1 }
+		/^Uid:/ && ($2 != u || $3 != u) { print "runs as user " $2 ", not " u; bad = 1 }
+		/^Cap/ && $2 != "0000000000000000" { print "keeps " $0; bad = 1 }
 		END { exit bad }' "$NS_TMP/status"
+}
+
+# same_file() - true if two paths name one file: same device and inode, as
+# a link may read differently (in a chroot, say) where the file is the same
+# $1, $2:	paths, links followed
+same_file() {
+	[ "$(stat -L -c %d:%i "$1" 2>/dev/null)" = "$(stat -L -c %d:%i "$2")" ]
 }
 
 # lv_link() - connect the vhost-user stand-in from the "guest" namespace and
@@ -269,8 +277,10 @@ libvirt_cases() {
 	ns_layout_standard
 
 	run_case "$what: parent exits 0 once ready, PID file, no caps" \
-		case_lv_ready "$dir" one-off "$form" || return
-	run_case "$what: vhost-user guest starts" lv_link "$dir" || return
+		case_lv_ready "$dir" one-off "$form" ||
+		ns_group_fail "the daemon did not start as libvirt starts it"
+	run_case "$what: vhost-user guest starts" lv_link "$dir" ||
+		ns_group_fail "the vhost-user guest did not start"
 	run_case "$what: guest gets --address/--netmask, MTU by DHCP" \
 		case_lv_dhcp
 	run_case "$what: DHCP gives --hostname and --fqdn" case_lv_names
@@ -293,9 +303,10 @@ reconnect_cases() {
 	dir=$(lv_dir lv-reconnect) || ns_fatal "cannot make a run directory"
 	ns_layout_standard
 	run_case "no --one-off: daemon starts as libvirt's" \
-		case_lv_ready "$dir" no-one-off new || return
+		case_lv_ready "$dir" no-one-off new ||
+		ns_group_fail "the daemon did not start as libvirt starts it"
 	run_case "no --one-off: vhost-user guest starts" lv_link "$dir" ||
-		return
+		ns_group_fail "the vhost-user guest did not start"
 	run_case "no --one-off: guest gets its lease" case_lv_dhcp
 	run_case "no --one-off: QEMU's reconnection is served" \
 		case_lv_reconnect "$dir"

@@ -9,11 +9,19 @@
 
 # shellcheck source=test/rst_guard.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../rst_guard.sh"
+# shellcheck source=test/evidence.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../evidence.sh"
 
 E2E_PASSED=0
 E2E_FAILED=0
 E2E_SKIPPED=0
 E2E_PIDS=()
+E2E_CASE=		# the case under way: a transport or a migration case
+E2E_CASE_DIR=		# its run directory, with every log of it
+E2E_CASE_KEPT=		# where its logs go, once one of its checks failed
+E2E_TRACE=/dev/null	# the case's trace: channel and QMP exchanges
+E2E_CASE_START_MS=0
+FAILED_CHECKS=()
 
 # result() - print one check's result line and count it
 # $1:	ok, FAIL or skip
@@ -34,6 +42,57 @@ result() {
 	else
 		echo "$1 $2${detail:+: ${detail}}"
 	fi
+	trace "result $1 $2"
+	[ "$1" = FAIL ] && case_failed "$2"
+	return 0
+}
+
+# trace() - add a line to the case's trace, with the time since it began
+# $*:	what happened
+trace() {
+	echo "$(($(now_ms) - E2E_CASE_START_MS)) ms: $*" >>"${E2E_TRACE}"
+}
+
+# case_begin() - a case starts: its checks' logs go to one directory
+# $1:	case name
+# $2:	its run directory (made here)
+case_begin() {
+	E2E_CASE="$1"
+	E2E_CASE_DIR="$2"
+	E2E_CASE_KEPT=
+	E2E_CASE_START_MS="$(now_ms)"
+	mkdir -p "$2"
+	E2E_TRACE="$2/trace.log"
+	: >"${E2E_TRACE}"
+}
+
+# case_failed() - a check of the case failed: say where its logs will be
+# $1:	the check's name
+case_failed() {
+	[ -n "${E2E_CASE_DIR}" ] || return 0
+	[ -z "${E2E_CASE_KEPT}" ] &&
+		E2E_CASE_KEPT="$(evidence_reserve "e2e ${E2E_CASE}")"
+	[ -n "${E2E_CASE_KEPT}" ] &&
+		echo "    logs kept in ${E2E_CASE_KEPT} (at the end of the case)"
+	FAILED_CHECKS+=("$1")
+}
+
+# case_end() - the case is over, its processes stopped: if a check failed,
+# keep its logs (daemons, QEMU, consoles, trace) where case_failed() said
+case_end() {
+	local check
+
+	if [ -n "${E2E_CASE_KEPT}" ]; then
+		for check in "${FAILED_CHECKS[@]}"; do
+			# shellcheck disable=SC2046 # no spaces in these paths
+			evidence_fill "${check}" "${E2E_CASE_KEPT}" \
+				"${E2E_CASE_DIR}" \
+				$(find "${E2E_CASE_DIR}" -name passt.log) \
+				"${E2E_CASE_DIR}/trace.log"
+		done
+	fi
+	FAILED_CHECKS=()
+	E2E_CASE= E2E_CASE_DIR= E2E_CASE_KEPT= E2E_TRACE=/dev/null
 }
 
 # summary() - print the closing line of the run
@@ -100,6 +159,12 @@ proc_stop_all() {
 		proc_stop "${E2E_PIDS[i]}"
 	done
 	E2E_PIDS=()
+E2E_CASE=		# the case under way: a transport or a migration case
+E2E_CASE_DIR=		# its run directory, with every log of it
+E2E_CASE_KEPT=		# where its logs go, once one of its checks failed
+E2E_TRACE=/dev/null	# the case's trace: channel and QMP exchanges
+E2E_CASE_START_MS=0
+FAILED_CHECKS=()
 }
 
 # wait_for() - wait until a shell condition holds
@@ -183,13 +248,16 @@ guest_run() {
 	id="${CHAN_SEQ}"
 	GUEST_OUT=
 	printf '%s %s\n' "${id}" "$2" >&"${CHAN_IN}"
+	trace "guest ${VM_CURRENT:-} > ${id} $2"
 	while read_line "${CHAN_OUT}" "${deadline}"; do
+		trace "guest ${VM_CURRENT:-} < ${LINE}"
 		case "${LINE}" in
 		"@@E2E-END ${id} "*)	return "${LINE##* }" ;;
 		@@E2E-END*)		;;	# a late answer to an older command
 		*)	GUEST_OUT+="${GUEST_OUT:+$'\n'}${LINE}" ;;
 		esac
 	done
+	trace "guest ${VM_CURRENT:-}: no answer to ${id} within $1 s"
 	return 255
 }
 
@@ -223,7 +291,11 @@ qmp_cmd() {
 	QMP_REPLY=
 	printf '{"execute": "%s"%s}\n' "${name}" "${args:+, \"arguments\": ${args}}" \
 		>&"${QMP_IN}"
+	[ "${name}" != query-migrate ] && [ "${name}" != query-status ] &&
+		trace "qmp ${VM_CURRENT:-} > ${name} ${args}"
 	while read_line "${QMP_OUT}" "${deadline}"; do
+		[ "${name}" != query-migrate ] && [ "${name}" != query-status ] &&
+			trace "qmp ${VM_CURRENT:-} < ${LINE}"
 		case "${LINE}" in
 		'{"QMP"'*)	;;	# the greeting
 		'{"return"'*)	QMP_REPLY="${LINE}"; return 0 ;;

@@ -333,7 +333,7 @@ mig_target_start() {
 	local seq="${CHAN_SEQ}"
 
 	proc_start "$2/b/repair.log" ip netns exec "$3" ./passt-repair "$2/b"
-	if ! daemon_start vhost-user "$2/b" "$3" nobody -d "${@:5}"; then
+	if ! daemon_start vhost-user "$2/b" "$3" nobody "${@:5}"; then
 		result FAIL "$1: daemon B listens" "no socket at ${SOCK}"
 		show_log "$2/b/passt.log"
 		return 1
@@ -542,7 +542,7 @@ mig_case_run() {
 	local name="$1" dir="$3" uri="unix:$3/migrate.sock" v6 on=B
 	local relay="unix:$3/relay.sock"
 
-	if ! daemon_start vhost-user "${dir}/a" "${NS_HOST}" nobody -d \
+	if ! daemon_start vhost-user "${dir}/a" "${NS_HOST}" nobody \
 		"${MIG_OPTS_A[@]}"; then
 		result FAIL "${name}: daemon A listens" "no socket at ${SOCK}"
 		show_log "${dir}/a/passt.log"
@@ -623,6 +623,7 @@ mig_case() {
 		result FAIL "${name}" "unknown case"
 		return
 	fi
+	case_begin "${name}" "${dir}"
 	mkdir -p "${dir}/a" "${dir}/b"
 	# The daemons, as nobody, create their sockets there
 	chmod 0711 "${RUN_DIR}" "${dir}"
@@ -642,6 +643,7 @@ mig_case() {
 	VM_CURRENT=
 	proc_stop_all
 	[ "${MIG_NS_B}" != "${NS_HOST}" ] && peer_attach "${NS_HOST}"
+	case_end
 }
 
 # run_migration() - every case of MIG_CASES

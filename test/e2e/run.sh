@@ -22,7 +22,8 @@
 #   E2E_MIGRATE_RATE	bytes/s of each direction of those streams (1 MiB)
 #   E2E_BOOT_TIMEOUT	seconds allowed from QEMU's start to DHCP done (120)
 #   E2E_KEEP		if set, keep the run directory with every log
-#   E2E_DAEMON_OPTS	more options for the daemon, such as -d
+#   E2E_DAEMON_OPTS	more options for the daemon (default -d: a failed
+#			case keeps debug-level logs)
 
 set -u
 
@@ -81,7 +82,7 @@ daemon_start() {
 
 	[ "$1" = vhost-user ] && opts+=(--vhost-user)
 	# shellcheck disable=SC2206
-	opts+=(${E2E_DAEMON_OPTS:-})
+	opts+=(${E2E_DAEMON_OPTS:--d})
 	[ "$4" != root ] && run+=(setpriv --reuid="$4" --regid=nogroup
 				  --clear-groups --inh-caps=-all)
 	SOCK="$2/passt.sock"
@@ -347,12 +348,20 @@ check_daemon_alive() {
 	fi
 }
 
-# run_transport() - boot the guest on one transport and run its checks
+# run_transport() - one transport's case: its checks, then its evidence
 # $1:	none, stream or vhost-user
 run_transport() {
-	local dir="${RUN_DIR}/$1"
+	case_begin "$1" "${RUN_DIR}/$1"
+	transport_checks "$1" "${RUN_DIR}/$1"
+	case_end
+}
 
-	mkdir -p "${dir}"
+# transport_checks() - boot the guest on one transport and run its checks
+# $1:	none, stream or vhost-user
+# $2:	run directory of the case
+transport_checks() {
+	local dir="$2"
+
 	if [ "$1" != none ] &&
 	   ! daemon_start "$1" "${dir}" "${NS_HOST}" root \
 		-t "${PORT_FORWARDED}"; then

@@ -26,6 +26,8 @@
 NS_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # shellcheck source=test/rst_guard.sh
 . "$NS_ROOT/test/rst_guard.sh"
+# shellcheck source=test/evidence.sh
+. "$NS_ROOT/test/evidence.sh"
 NS_PASST=${NS_PASST:-$NS_ROOT/passt}
 NS_BUILD=${NS_BUILD:-$NS_ROOT/build}
 NS_BUSYBOX=${NS_BUSYBOX:-/bin/busybox}
@@ -55,6 +57,7 @@ NS_SKIPPED=0
 NS_DAEMON_PID=
 NS_LINK_PID=
 NS_LINK_TOOL=
+NS_GROUP_FAILED=		# why the current group's cases cannot run
 NS_PIDS=()
 NS_CREATED=()			# real names of the namespaces we made
 declare -A NS_REAL		# role -> real namespace name
@@ -136,6 +139,7 @@ ns_teardown() {
 	done
 	NS_CREATED=()
 	NS_REAL=()
+	NS_GROUP_FAILED=
 	rmdir /etc/netns 2>/dev/null
 }
 
@@ -603,7 +607,12 @@ run_case() {
 	line+=$(printf '%*s' "$dots" '' | tr ' ' .)
 
 	rm -f "$NS_TMP/skip.reason"
-	"$@" >"$out" 2>&1
+	touch "$NS_TMP/case.start"
+	if [ -n "$NS_GROUP_FAILED" ]; then
+		skip_case "$NS_GROUP_FAILED" >"$out" 2>&1
+	else
+		"$@" >"$out" 2>&1
+	fi
 	rc=$?
 	{ echo "=== $NS_PREFIX: $name (exit status $rc)"; cat "$out"; } \
 		>>"$NS_TMP/cases.log"
@@ -616,10 +625,23 @@ run_case() {
 		NS_SKIPPED=$((NS_SKIPPED + 1))
 	else
 		echo "$line FAIL"
+		cp "$out" "$NS_TMP/failed-case.out"
+		# shellcheck disable=SC2046 # one log a word: no spaces in them
+		evidence_keep "$NS_PREFIX: $name" "$NS_TMP" \
+			$(find "$NS_TMP" -name passt.log -newer "$NS_TMP/case.start") \
+			"$NS_TMP/failed-case.out"
 		tail -n 15 "$out" | sed 's/^/    /'
 		NS_FAILED=$((NS_FAILED + 1))
 	fi
 	return $rc
+}
+
+# ns_group_fail() - a case the rest of its group needs has failed: the
+# group's later cases are reported skipped, for that reason, until
+# ns_teardown ends the group
+# $*:	reason
+ns_group_fail() {
+	NS_GROUP_FAILED="$*"
 }
 
 # skip_cases() - report several cases skipped for one reason, without running
