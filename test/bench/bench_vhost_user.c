@@ -95,7 +95,7 @@ static int guest_vu(int fd, bool to_daemon, unsigned long n, size_t len)
 				queued++;
 			}
 			if (queued)
-				fe_publish(&fe.q[VU_QUEUE_TX]);
+				fe_publish(&fe, &fe.q[VU_QUEUE_TX]);
 			p.fd = fe.q[VU_QUEUE_TX].call_fd;
 		} else {
 			ssize_t r;

@@ -305,24 +305,37 @@ wait_for() {
 	done
 }
 
+# The transports: "vhost-user-plain" is vhost-user with a front-end that
+# withholds VIRTIO_RING_F_EVENT_IDX and VIRTIO_RING_F_INDIRECT_DESC (as QEMU's
+# virtio-net-pci,event_idx=off,indirect_desc=off does), so that the daemon's
+# rings run with and without them
+NS_TRANSPORTS_DEFAULT="stream vhost-user vhost-user-plain"
+
 # ns_daemon_args() - daemon options that a transport needs
-# $1:	transport: stream or vhost-user
+# $1:	transport: stream, vhost-user or vhost-user-plain
 ns_daemon_args() {
 	case $1 in
 	stream) ;;
-	vhost-user) echo --vhost-user ;;
+	vhost-user|vhost-user-plain) echo --vhost-user ;;
 	*) ns_fatal "unknown transport '$1'" ;;
 	esac
 }
 
 # ns_link_tool() - path of the tool that plays QEMU for a transport
-# $1:	transport: stream or vhost-user
+# $1:	transport: stream, vhost-user or vhost-user-plain
 ns_link_tool() {
 	case $1 in
 	stream) echo "$NS_BUILD/stream_bridge" ;;
-	vhost-user) echo "$NS_BUILD/vu_frontend" ;;
+	vhost-user|vhost-user-plain) echo "$NS_BUILD/vu_frontend" ;;
 	*) ns_fatal "unknown transport '$1'" ;;
 	esac
+}
+
+# ns_link_args() - options of the link tool that a transport needs
+# $1:	transport
+ns_link_args() {
+	[ "$1" = vhost-user-plain ] && echo --no-event-idx --no-indirect-desc
+	return 0
 }
 
 # ns_transport_missing() - why a transport cannot be tested here, if it cannot
@@ -371,7 +384,7 @@ ns_daemon_ready() {
 
 # ns_start_link() - start the transport's QEMU stand-in in the "guest"
 # namespace: it connects to the daemon and creates $NS_TAP there
-# $1:	transport: stream or vhost-user
+# $1:	transport: stream, vhost-user or vhost-user-plain
 # $@:	further options of the tool (e.g. --drop-percent 5)
 # Sets NS_LINK_PID. Return: 0 once the TAP device exists
 ns_start_link() {
@@ -381,8 +394,10 @@ ns_start_link() {
 	NS_LINK_TOOL=$(ns_link_tool "$transport")
 	NS_LINK_LOG="$NS_LOGDIR/link.log"
 	rm -f "$NS_LOGDIR/link.pid"
+	# shellcheck disable=SC2046 # word splitting wanted
 	ns_bg guest "$NS_LINK_LOG" "$NS_LINK_TOOL" --socket "$NS_SOCK" \
-		--tap "$NS_TAP" --pidfile "$NS_LOGDIR/link.pid" "$@"
+		--tap "$NS_TAP" --pidfile "$NS_LOGDIR/link.pid" \
+		$(ns_link_args "$transport") "$@"
 	NS_LINK_PID=$NS_LAST_PID
 	wait_for 10 "$NS_TAP from $(basename "$NS_LINK_TOOL")" ns_link_ready || {
 		echo "$(basename "$NS_LINK_TOOL")'s log:" >&2
@@ -665,12 +680,13 @@ ns_summary() {
 
 # ns_run_transports() - call the script's run_transport() for each transport,
 # then print the summary
-# $@:	transports, none for stream and vhost-user
+# $@:	transports, none for NS_TRANSPORTS_DEFAULT
 # Return: 0 if no case failed
 ns_run_transports() {
 	local transport
 
-	[ $# = 0 ] && set -- stream vhost-user
+	# shellcheck disable=SC2086 # word splitting wanted
+	[ $# = 0 ] && set -- $NS_TRANSPORTS_DEFAULT
 	for transport in "$@"; do
 		run_transport "$transport"
 	done

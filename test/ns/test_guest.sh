@@ -7,7 +7,7 @@
 # namespace's kernel, with busybox's udhcpc, configures itself from the
 # daemon's DHCP, router advertisements and ARP/NDP answers, then pings.
 #
-# Usage: test/ns/test_guest.sh [TRANSPORT...]	(default: stream vhost-user)
+# Usage: test/ns/test_guest.sh [TRANSPORT...]	(default: stream vhost-user vhost-user-plain)
 # Run as root, from anywhere; see test/ns/README.md.
 
 # The dhcp_* and dhcp6_* variables come from the lease files

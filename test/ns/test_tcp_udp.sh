@@ -11,7 +11,7 @@
 # (test/tools/flow_peer.c). A last set of cases loses 5% of the frames
 # between guest and daemon on purpose, in both directions.
 #
-# Usage: test/ns/test_tcp_udp.sh [TRANSPORT...]	(default: stream vhost-user)
+# Usage: test/ns/test_tcp_udp.sh [TRANSPORT...]	(default: stream vhost-user vhost-user-plain)
 # Environment: TCP_BULK_MB (default 100): size of the bulk transfers
 # Run as root; see test/ns/README.md.
 

@@ -35,6 +35,9 @@
 #include "vhost_user.h"
 #include "virtio.h"
 
+/* The device asks not to be kicked (used ring flags, without EVENT_IDX) */
+#define VRING_USED_F_NO_NOTIFY	1
+
 #define FE_QSIZE		256
 #define FE_REGION_SIZE		(16UL << 20)
 #define FE_REGION1_GPA		(1ULL << 32)
@@ -48,11 +51,15 @@
 #define FE_FRAME_MAX		(65535 + 14 + 4)
 #define FE_TIMEOUT_S		10
 
-#define FE_FEATURES	(BIT(VIRTIO_F_VERSION_1) |			\
-			 BIT(VIRTIO_NET_F_MRG_RXBUF) |			\
-			 BIT(VIRTIO_RING_F_EVENT_IDX) |			\
-			 BIT(VIRTIO_RING_F_INDIRECT_DESC) |		\
-			 BIT(VHOST_USER_F_PROTOCOL_FEATURES))
+/* What the driver cannot do without; then what it uses if the device offers
+ * it, as QEMU's virtio-net does (its event_idx and indirect_desc properties
+ * withhold those two, as does fe->features_off here) */
+#define FE_FEATURES_NEEDED	(BIT(VIRTIO_F_VERSION_1) |		\
+				 BIT(VIRTIO_NET_F_MRG_RXBUF) |		\
+				 BIT(VHOST_USER_F_PROTOCOL_FEATURES))
+#define FE_FEATURES_OPTIONAL	(BIT(VIRTIO_RING_F_EVENT_IDX) |		\
+				 BIT(VIRTIO_RING_F_INDIRECT_DESC))
+#define FE_FEATURES		(FE_FEATURES_NEEDED | FE_FEATURES_OPTIONAL)
 #define FE_PROTOCOL_FEATURES	(BIT(VHOST_USER_PROTOCOL_F_LOG_SHMFD) |	\
 				 BIT(VHOST_USER_PROTOCOL_F_RARP) |	\
 				 BIT(VHOST_USER_PROTOCOL_F_REPLY_ACK) | \
@@ -94,6 +101,8 @@ struct fe_ring {
  * struct fe - one front-end connection and its guest
  * @name:	for messages
  * @sock:	connection to the back-end
+ * @features_off: features the driver withholds even if offered
+ * @features:	negotiated features (without VHOST_F_LOG_ALL)
  * @protocol_features: negotiated protocol features
  * @memfd:	guest memory
  * @mem:	its mapping
@@ -112,6 +121,8 @@ struct fe_ring {
 struct fe {
 	const char *name;
 	int sock;
+	uint64_t features_off;
+	uint64_t features;
 	uint64_t protocol_features;
 	int memfd;
 	uint8_t *mem;
@@ -426,20 +437,43 @@ static inline bool fe_need_event(uint16_t event, uint16_t new, uint16_t old)
 }
 
 /**
- * fe_publish() - publish new available entries and kick if the device asks
- * @r:		ring
+ * fe_has() - whether a feature was negotiated
+ * @fe:		front-end
+ * @bit:	feature bit
+ *
+ * Return: true if it was
  */
-static inline void fe_publish(struct fe_ring *r)
+static inline bool fe_has(const struct fe *fe, unsigned int bit)
 {
-	uint16_t old = r->kicked, event;
+	return fe->features & BIT(bit);
+}
+
+/**
+ * fe_publish() - publish new available entries and kick if the device asks:
+ *		  past its avail_event with EVENT_IDX, else unless its used
+ *		  ring's flags say VRING_USED_F_NO_NOTIFY
+ * @fe:		front-end
+ * @r:		one of its rings
+ */
+static inline void fe_publish(const struct fe *fe, struct fe_ring *r)
+{
+	uint16_t old = r->kicked, event, flags;
+	bool kick;
 
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	__atomic_store_n(&r->avail->idx, r->avail_idx, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	event = __atomic_load_n((uint16_t *)&r->used->ring[FE_QSIZE],
-				__ATOMIC_RELAXED);
+	if (fe_has(fe, VIRTIO_RING_F_EVENT_IDX)) {
+		event = __atomic_load_n((uint16_t *)&r->used->ring[FE_QSIZE],
+					__ATOMIC_RELAXED);
+		kick = fe_need_event(event, r->avail_idx, old);
+	} else {
+		flags = __atomic_load_n(&r->used->flags, __ATOMIC_RELAXED);
+		kick = r->avail_idx != old &&
+		       !(flags & VRING_USED_F_NO_NOTIFY);
+	}
 	r->kicked = r->avail_idx;
-	if (r->kick_fd >= 0 && fe_need_event(event, r->avail_idx, old)) {
+	if (r->kick_fd >= 0 && kick) {
 		eventfd_write(r->kick_fd, 1);
 		r->kicks++;
 	}
@@ -505,12 +539,13 @@ static inline int fe_handshake(struct fe *fe)
 
 	if (fe_call_u64(fe, VHOST_USER_GET_FEATURES, NULL, 0, NULL, 0, &f))
 		return -1;
-	if ((f & FE_FEATURES) != FE_FEATURES) {
+	if ((f & FE_FEATURES_NEEDED) != FE_FEATURES_NEEDED) {
 		fprintf(stderr, "%s: back-end features 0x%llx lack 0x%llx\n",
 			fe->name, (unsigned long long)f,
-			(unsigned long long)(FE_FEATURES & ~f));
+			(unsigned long long)(FE_FEATURES_NEEDED & ~f));
 		return -1;
 	}
+	fe->features = f & FE_FEATURES & ~fe->features_off;
 	if (fe_call_u64(fe, VHOST_USER_GET_PROTOCOL_FEATURES, NULL, 0, NULL,
 			0, &pf))
 		return -1;
@@ -573,7 +608,7 @@ static inline int fe_vring_addr(struct fe *fe, unsigned int i)
  */
 static inline int fe_features_set(struct fe *fe)
 {
-	return fe_request_u64(fe, VHOST_USER_SET_FEATURES, FE_FEATURES |
+	return fe_request_u64(fe, VHOST_USER_SET_FEATURES, fe->features |
 			      (fe->logging ? BIT(VHOST_F_LOG_ALL) : 0));
 }
 
@@ -860,7 +895,7 @@ static inline ssize_t fe_rx_frame(struct fe *fe, uint8_t *buf, size_t size)
 	}
 	/* A call for the next used entry, then give the buffers back */
 	r->avail->ring[FE_QSIZE] = r->last_used;
-	fe_publish(r);
+	fe_publish(fe, r);
 	return (ssize_t)len;
 }
 
@@ -895,7 +930,8 @@ static inline int fe_tx_reap(struct fe *fe)
 
 /**
  * fe_tx_frame() - queue one frame for the back-end, with the descriptor
- *		   layout rotating: one buffer, a chain of two, indirect
+ *		   layout rotating: one buffer, a chain of two, indirect (if
+ *		   negotiated)
  * @fe:		front-end
  * @frame:	Ethernet frame
  * @len:	its length
@@ -908,7 +944,8 @@ static inline int fe_tx_frame(struct fe *fe, const uint8_t *frame, size_t len,
 {
 	struct fe_ring *r = &fe->q[VU_QUEUE_TX];
 	struct virtio_net_hdr_mrg h = { 0 };
-	unsigned int s, layout = fe->tx_count % 3;
+	unsigned int layouts = fe_has(fe, VIRTIO_RING_F_INDIRECT_DESC) ? 3 : 2;
+	unsigned int s, layout = fe->tx_count % layouts;
 	uint16_t head;
 	uint64_t gpa;
 	uint8_t *p;
@@ -950,7 +987,7 @@ static inline int fe_tx_frame(struct fe *fe, const uint8_t *frame, size_t len,
 	fe_avail_add(r, head);
 	fe->tx_count++;
 	if (publish)
-		fe_publish(r);
+		fe_publish(fe, r);
 	return 0;
 }
 

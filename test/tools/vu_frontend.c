@@ -63,10 +63,13 @@
  * @migrate_to:	socket of the daemon to migrate to on SIGUSR1, or NULL
  * @migrate_relay: file with the faults of the next migration, or NULL
  * @malformed:	malformed-message class to test, or NULL
+ * @features_off: ring features withheld, as QEMU's event_idx=off and
+ *		indirect_desc=off do
  */
 struct options {
 	struct link_opts link;
 	bool log_check;
+	uint64_t features_off;
 	const char *migrate_to;
 	const char *migrate_relay;
 	const char *malformed;
@@ -163,7 +166,7 @@ static int bridge_to_daemon(struct fe *fe, int tap, struct options *opt,
 		}
 	}
 	if (queued)
-		fe_publish(&fe->q[VU_QUEUE_TX]);
+		fe_publish(fe, &fe->q[VU_QUEUE_TX]);
 	return 0;
 }
 
@@ -628,6 +631,8 @@ static void usage(const char *name, int status)
 		"  --log-check             dirty logging on, checked at stop\n"
 		"  --migrate-to PATH       on SIGUSR1, migrate to this daemon\n"
 		"  --migrate-relay FILE    faults to put into the migration\n"
+		"  --no-event-idx          withhold VIRTIO_RING_F_EVENT_IDX\n"
+		"  --no-indirect-desc      withhold VIRTIO_RING_F_INDIRECT_DESC\n"
 		"  --malformed CLASS       malformed-message test\n"
 		"  --list-malformed        print the malformed classes\n"
 		"  -h, --help              this text\n",
@@ -644,10 +649,12 @@ static void usage(const char *name, int status)
 static void parse_options(int argc, char **argv, struct options *opt)
 {
 	enum { O_LOG = LINK_OPT_TOOL_FIRST, O_MIGRATE, O_RELAY, O_MALFORMED,
-	       O_LIST };
+	       O_LIST, O_NO_EVENT_IDX, O_NO_INDIRECT };
 	static const struct option longopts[] = {
 		LINK_LONGOPTS,
 		{ "log-check",		no_argument,	   NULL, O_LOG },
+		{ "no-event-idx",	no_argument,	   NULL, O_NO_EVENT_IDX },
+		{ "no-indirect-desc",	no_argument,	   NULL, O_NO_INDIRECT },
 		{ "migrate-to",		required_argument, NULL, O_MIGRATE },
 		{ "migrate-relay",	required_argument, NULL, O_RELAY },
 		{ "malformed",		required_argument, NULL, O_MALFORMED },
@@ -665,6 +672,12 @@ static void parse_options(int argc, char **argv, struct options *opt)
 			continue;
 		switch (o) {
 		case O_LOG: opt->log_check = true; break;
+		case O_NO_EVENT_IDX:
+			opt->features_off |= BIT(VIRTIO_RING_F_EVENT_IDX);
+			break;
+		case O_NO_INDIRECT:
+			opt->features_off |= BIT(VIRTIO_RING_F_INDIRECT_DESC);
+			break;
 		case O_MIGRATE: opt->migrate_to = optarg; break;
 		case O_RELAY: opt->migrate_relay = optarg; break;
 		case O_MALFORMED: opt->malformed = optarg; break;
@@ -702,14 +715,16 @@ int main(int argc, char **argv)
 		return malformed_run(opt.link.socket, opt.malformed) ? 1 : 0;
 
 	link_signals_setup(&waitmask, true);
+	fe.features_off = opt.features_off;
 	tap = link_tap_create(opt.link.tap,
 			      opt.link.mac_set ? opt.link.mac : NULL);
 	if (tap < 0 || fe_start(&fe, opt.link.socket) ||
 	    (opt.log_check && fe_log_enable(&fe)) ||
 	    link_pidfile_write(opt.link.pidfile))
 		return 1;
-	printf("vu_frontend: bridging %s and TAP device %s%s\n",
+	printf("vu_frontend: bridging %s and TAP device %s, features 0x%llx%s\n",
 	       opt.link.socket, opt.link.tap,
+	       (unsigned long long)fe.features,
 	       opt.log_check ? ", dirty logging on" : "");
 	fflush(stdout);
 
