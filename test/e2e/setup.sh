@@ -32,6 +32,26 @@ backports_enabled() {
 		/etc/apt/sources.list.d/
 }
 
+# archive_uri() - print the URI of the apt source that carries bookworm itself
+#
+# bookworm-backports lives in the same archive as bookworm, so its URI is the
+# one this machine already uses, read from deb822 .sources files or from
+# one-line "deb URI SUITE ..." entries.
+archive_uri() {
+	{
+		awk '/^URIs:/ { uri = $2 }
+		     /^Suites:/ { for (i = 2; i <= NF; i++)
+				      if ($i == "bookworm") print uri }
+		     /^$/ { uri = "" }' /etc/apt/sources.list.d/*.sources \
+			2>/dev/null
+		awk '$1 == "deb" { for (i = 2; i < NF; i++)
+				       if ($(i + 1) == "bookworm" &&
+					   $i !~ /^\[/) print $i }' \
+			/etc/apt/sources.list /etc/apt/sources.list.d/*.list \
+			2>/dev/null
+	} | head -1
+}
+
 # qemu_major() - print the major version of the installed QEMU, or 0
 qemu_major() {
 	qemu-system-x86_64 --version 2>/dev/null |
@@ -43,8 +63,13 @@ qemu_major() {
 install_qemu() {
 	[ "$(qemu_major)" -ge "${QEMU_MIN_MAJOR}" ] && return 0
 	if ! backports_enabled; then
-		echo 'deb http://deb.debian.org/debian bookworm-backports main' \
-			> "${BACKPORTS_LIST}"
+		uri="$(archive_uri)"
+		if [ -z "${uri}" ]; then
+			echo "setup: no apt source carries bookworm, so the" \
+			     "archive for bookworm-backports is unknown" >&2
+			exit 1
+		fi
+		echo "deb ${uri} bookworm-backports main" > "${BACKPORTS_LIST}"
 		APT_UPDATED=0
 	fi
 	apt_update
