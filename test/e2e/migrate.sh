@@ -21,6 +21,11 @@ MIG_RATE="${E2E_MIGRATE_RATE:-1048576}"	# bytes/s, each way of each stream
 # the source says so, and that new connections work on the target
 MIG_OLDER_VERSION="${E2E_MIGRATE_OLDER_VERSION:-3}"
 MIG_TCP_VERSION=3
+# Margins, from what runs on this 2-core machine measured (TCG guest): a
+# migration takes 0.9 to 1.2 s (QEMU's total-time), 60 s is 50 times that;
+# a channel command answers in 20 to 40 ms, and each limit of a guest_run
+# below is 10 s or more; the streams end within 1 s of the senders' stop,
+# and streams_finish() gives them 20 s
 MIG_WAIT_S=60		# the migration completes, fails or is cancelled
 MIG_WARMUP_S=2		# streams settle before measuring
 MIG_BEFORE_S=5		# measuring window before the migration
