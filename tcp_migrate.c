@@ -173,6 +173,8 @@ int tcp_migrate_state_get(struct tcp_repair_state *st, const uint8_t *buf,
  * @fds:	socket of each
  * @rcvq:	receive queue bytes of each, as dumped
  * @sndq:	send queue bytes of each, as dumped
+ * @snd_wnd:	send window of each, as dumped
+ * @wnd_closed:	whether its dump closed its send window
  * @buf:	queue bytes of the connection being written
  * @buf_size:	size of @buf
  */
@@ -182,6 +184,8 @@ static struct tcp_migrate_source {
 	int fds[FLOW_MAX];
 	uint32_t rcvq[FLOW_MAX];
 	uint32_t sndq[FLOW_MAX];
+	uint32_t snd_wnd[FLOW_MAX];
+	bool wnd_closed[FLOW_MAX];
 	uint8_t *buf;
 	size_t buf_size;
 } src;
@@ -375,6 +379,7 @@ int tcp_migrate_flows_prepare(struct ctx *c)
 		    !(f->tcp.flags & TCP_F_ESTABLISHED))
 			continue;
 		src.idx[src.n] = i;
+		src.wnd_closed[src.n] = false;
 		src.fds[src.n++] = f->tcp.sock;
 	}
 	if (!src.n)
@@ -435,6 +440,9 @@ void tcp_migrate_flows_rollback(struct ctx *c)
 		union flow *f = flow_at(src.idx[k], FLOW_TYPE_TCP);
 
 		if (f && src.fds[k] >= 0) {
+			if (src.wnd_closed[k])
+				tcp_repair_window_reopen(src.fds[k],
+							 src.snd_wnd[k]);
 			/* Hear the peer again before the window probe */
 			tcp_repair_unmute(src.fds[k]);
 			fds[m++] = src.fds[k];
@@ -769,6 +777,8 @@ ssize_t tcp_migrate_conns_source(struct ctx *c, struct migrate_cursor *cur,
 		}
 		src.rcvq[k] = st.rcvq;
 		src.sndq[k] = st.sndq;
+		src.snd_wnd[k] = st.snd_wnd;
+		src.wnd_closed[k] = !rc;
 		if (!st.rcvq && !st.sndq)
 			source_release(c, k);
 		conn_rec_put(buf + len, &f->tcp, rc, cur->version);

@@ -14,9 +14,8 @@
  * stalls both ways for good. So the dump closes the send window
  * (TCP_REPAIR_WINDOW) before it reads the send queue: from then on, no new
  * data moves, on the wire or not; retransmissions of data already sent go
- * on, and are harmless. The window, as it was, is in the dump; a socket
- * thawed on the source gets it back from its peer's answer to the window
- * probe that ends repair mode.
+ * on, and are harmless. The window, as it was, is in the dump, and a socket
+ * thawed on the source gets it back (tcp_repair_window_reopen()).
  *
  * Dump, on a socket already in repair mode: TCP_INFO (state, options,
  * window scales), TCP_MAXSEG (in repair mode: the MSS clamp), TCP_TIMESTAMP,
@@ -259,22 +258,16 @@ static int queues_derive(struct tcp_repair_state *st, uint32_t outq,
 }
 
 /**
- * repair_dump() - read the kernel state of a socket in repair mode
+ * dump_conn() - read a socket's state but its queues
  * @s:		socket, in repair mode
- * @st:		result: the window as it was before any closing
- * @close_wnd:	close the send window, so that the socket sends no new data
- *		from the dump on (see the top of this file)
+ * @st:		result: state, options, MSS, clock and window
+ * @wnd:	result: the window as the kernel gives it
  *
- * Leaves the receive queue selected.
- *
- * Return: 0, -ENOTCONN for a state that cannot be migrated (not
- *	   connected, closing down), -EPROTO for figures that do not add up,
- *	   other -errno from the kernel
+ * Return: 0, -ENOTCONN for a state that cannot be migrated, or -errno
  */
-static int repair_dump(int s, struct tcp_repair_state *st, bool close_wnd)
+static int dump_conn(int s, struct tcp_repair_state *st,
+		     struct tcp_repair_window *wnd)
 {
-	uint32_t outq = 0, nsd = 0, inq = 0, write_seq = 0, rcv_nxt = 0;
-	struct tcp_repair_window wnd;
 	struct tcp_info ti;
 	int rc, fin;
 
@@ -301,18 +294,30 @@ static int repair_dump(int s, struct tcp_repair_state *st, bool close_wnd)
 	    (rc = sockopt_get(s, TCP_TIMESTAMP, &st->timestamp,
 			      sizeof(st->timestamp))))
 		return rc;
-	if ((rc = sockopt_get(s, TCP_REPAIR_WINDOW, &wnd, sizeof(wnd))))
+	if ((rc = sockopt_get(s, TCP_REPAIR_WINDOW, wnd, sizeof(*wnd))))
 		return rc;
-	st->snd_wl1 = wnd.snd_wl1;
-	st->snd_wnd = wnd.snd_wnd;
-	st->max_window = wnd.max_window;
-	st->rcv_wnd = wnd.rcv_wnd;
-	st->rcv_wup = wnd.rcv_wup;
-	/* No new data from here on, before the send queue is read */
-	wnd.snd_wnd = 0;
-	if (close_wnd &&
-	    (rc = sockopt_set(s, TCP_REPAIR_WINDOW, &wnd, sizeof(wnd))))
-		return rc;
+	st->snd_wl1 = wnd->snd_wl1;
+	st->snd_wnd = wnd->snd_wnd;
+	st->max_window = wnd->max_window;
+	st->rcv_wnd = wnd->rcv_wnd;
+	st->rcv_wup = wnd->rcv_wup;
+	return 0;
+}
+
+/**
+ * dump_queues() - read a socket's queue figures and addresses
+ * @s:		socket, in repair mode
+ * @st:		state, with @state and the FIN flags set: queues and
+ *		addresses are added
+ *
+ * Leaves the receive queue selected.
+ *
+ * Return: 0, -EPROTO for figures that do not add up, or -errno
+ */
+static int dump_queues(int s, struct tcp_repair_state *st)
+{
+	uint32_t outq = 0, nsd = 0, inq = 0, write_seq = 0, rcv_nxt = 0;
+	int rc;
 
 	if ((rc = queue_len_get(s, SIOCOUTQ, &outq)) ||
 	    (rc = queue_len_get(s, SIOCOUTQNSD, &nsd)) ||
@@ -323,6 +328,50 @@ static int repair_dump(int s, struct tcp_repair_state *st, bool close_wnd)
 	if ((rc = queues_derive(st, outq, nsd, inq, write_seq, rcv_nxt)))
 		return rc;
 	return addrs_get(s, st);
+}
+
+/**
+ * send_window_set() - set the send window of a socket in repair mode
+ * @s:		socket
+ * @wnd:	its window, as the kernel gives it
+ * @snd_wnd:	send window to set, the rest of @wnd unchanged
+ *
+ * Return: 0, or -errno
+ */
+static int send_window_set(int s, struct tcp_repair_window wnd,
+			   uint32_t snd_wnd)
+{
+	wnd.snd_wnd = snd_wnd;
+	return sockopt_set(s, TCP_REPAIR_WINDOW, &wnd, sizeof(wnd));
+}
+
+/**
+ * repair_dump() - read the kernel state of a socket in repair mode
+ * @s:		socket, in repair mode
+ * @st:		result: the window as it was before any closing
+ * @close_wnd:	close the send window, so that the socket sends no new data
+ *		from the dump on (see the top of this file); on failure, it
+ *		is as it was
+ *
+ * Leaves the receive queue selected.
+ *
+ * Return: 0, -ENOTCONN for a state that cannot be migrated (not
+ *	   connected, closing down), -EPROTO for figures that do not add up,
+ *	   other -errno from the kernel
+ */
+static int repair_dump(int s, struct tcp_repair_state *st, bool close_wnd)
+{
+	struct tcp_repair_window wnd;
+	int rc;
+
+	if ((rc = dump_conn(s, st, &wnd)))
+		return rc;
+	/* No new data from here on, before the send queue is read */
+	if (close_wnd && (rc = send_window_set(s, wnd, 0)))
+		return rc;
+	if ((rc = dump_queues(s, st)) && close_wnd)
+		send_window_set(s, wnd, st->snd_wnd);
+	return rc;
 }
 
 /**
@@ -347,14 +396,36 @@ int tcp_repair_dump(int s, struct tcp_repair_state *st)
  *
  * Its state then stays as dumped: closing the send window before the send
  * queue is read keeps the kernel's timers from sending more of it (see the
- * top of this file). A socket thawed after this gets its window back from
- * its peer's answer to the window probe that ends repair mode.
+ * top of this file). A socket that is thawed after this gets its window
+ * back from tcp_repair_window_reopen().
  *
  * Return: as repair_dump()
  */
 int tcp_repair_freeze_dump(int s, struct tcp_repair_state *st)
 {
 	return repair_dump(s, st, true);
+}
+
+/**
+ * tcp_repair_window_reopen() - give a frozen socket its send window back
+ * @s:		socket, in repair mode, dumped by tcp_repair_freeze_dump()
+ * @snd_wnd:	its send window, as dumped
+ *
+ * For a socket that stays here (the migration failed): without it, only a
+ * segment of the peer would open the window again, which an established
+ * socket draws with its repair-off window probe, and one closing down only
+ * with a zero-window probe, after a retransmission timeout.
+ *
+ * Return: 0, or -errno
+ */
+int tcp_repair_window_reopen(int s, uint32_t snd_wnd)
+{
+	struct tcp_repair_window wnd;
+	int rc;
+
+	if ((rc = sockopt_get(s, TCP_REPAIR_WINDOW, &wnd, sizeof(wnd))))
+		return rc;
+	return send_window_set(s, wnd, snd_wnd);
 }
 
 /**

@@ -114,6 +114,7 @@ int tcp_repair_unmute(int s);
 int tcp_repair_thawed(int s);
 int tcp_repair_dump(int s, struct tcp_repair_state *st);
 int tcp_repair_freeze_dump(int s, struct tcp_repair_state *st);
+int tcp_repair_window_reopen(int s, uint32_t snd_wnd);
 ssize_t tcp_repair_peek(int s, enum tcp_repair_queue_id q, uint8_t *buf,
 			size_t len);
 int tcp_repair_socket(const struct tcp_repair_state *st);

@@ -1138,6 +1138,72 @@ static bool rollback_case(struct side *a, struct side *b)
 }
 
 /**
+ * closing_rollback_case() - a connection the peer shut down is dumped, the
+ *			     migration fails: it sends again at once
+ * @a:		migrated side, in CLOSE_WAIT with data to send
+ * @b:		peer, its side shut
+ *
+ * The dump closed a's send window; in CLOSE_WAIT no window probe ends
+ * repair mode, and the peer sends nothing that would open it: only the
+ * source can give it back.
+ *
+ * Return: true if a's send window is back as it was, and the rest of a's
+ *	   stream reaches b byte-exact
+ */
+static bool closing_rollback_case(struct side *a, struct side *b)
+{
+	static struct migrate_writer w;
+	struct ctx c = { .our_mac = { 0x02, 0, 0, 0, 0, 1 } };
+	struct tcp_repair_window wnd;
+	const uint8_t *p;
+	int rc;
+	size_t n;
+
+	flow_init();
+	repair_init(&c);
+	c.epollfd = epoll_create1(EPOLL_CLOEXEC);
+	REQUIRE(c.epollfd >= 0);
+	REQUIRE(fill_queues(a, b) && !shutdown(b->fd, SHUT_WR) &&
+		wait_state(a->fd, TCP_CLOSE_WAIT));
+	REQUIRE(flow_of(a, "192.0.2.10", 1));
+	REQUIRE(!migrate_writer_init(&w, &c, &migrate_builtin, 0));
+	while (!(rc = migrate_writer_next(&w, &p, &n)))
+		migrate_writer_consumed(&w, n);
+	REQUIRE(rc > 0);
+	/* The target failed its check: everything stays here */
+	migrate_writer_rollback(&w);
+	REQUIRE(!repair(a->fd, TCP_REPAIR_ON));
+	REQUIRE(!getsockopt(a->fd, IPPROTO_TCP, TCP_REPAIR_WINDOW, &wnd,
+			    &(socklen_t){ sizeof(wnd) }));
+	REQUIRE(!repair(a->fd, TCP_REPAIR_OFF_NO_WP));
+	if (!wnd.snd_wnd)
+		fprintf(stderr, "  the send window is still closed\n");
+	REQUIRE(wnd.snd_wnd);
+	REQUIRE(pump(a, b, PEER_QUEUED, a->sent + AFTER_BYTES));
+	REQUIRE(no_error(a, b));
+	close(c.epollfd);
+	return true;
+}
+
+/**
+ * closing_rollback_pair() - closing_rollback_case() on a pair of its own
+ *
+ * Return: what closing_rollback_case() returned
+ */
+static bool closing_rollback_pair(void)
+{
+	struct side a, b;
+	bool ok = pair_open(AF_INET, &a, &b) && closing_rollback_case(&a, &b);
+
+	pair_close(&a, &b);
+	flow_init();
+	return ok;
+}
+
+REPAIR_TEST(tcp_migrate_failed_after_dump_gives_closing_connections_their_window,
+	    closing_rollback_pair())
+
+/**
  * unprivileged_case() - neither CAP_NET_ADMIN nor a helper: the migration
  *			 completes without the connection, which goes on here
  * @a:		connection's side
