@@ -242,13 +242,15 @@ chan_wait_boot() {
 # $2:	the command, one line of busybox sh
 # Sets GUEST_OUT to its output. Return: its exit status, 255 on timeout
 guest_run() {
-	local deadline=$(($(now_ms) + $1 * 1000)) id
+	local deadline=$(($(now_ms) + $1 * 1000)) id cpu_qemu cpu_daemon
 
 	CHAN_SEQ=$((CHAN_SEQ + 1))
 	id="${CHAN_SEQ}"
 	GUEST_OUT=
 	printf '%s %s\n' "${id}" "$2" >&"${CHAN_IN}"
 	trace "guest ${VM_CURRENT:-} > ${id} $2"
+	cpu_qemu="$(proc_cpu "${QEMU_PID:-}")"
+	cpu_daemon="$(proc_cpu "${DAEMON_PID:-}")"
 	while read_line "${CHAN_OUT}" "${deadline}"; do
 		trace "guest ${VM_CURRENT:-} < ${LINE}"
 		case "${LINE}" in
@@ -257,8 +259,34 @@ guest_run() {
 		*)	GUEST_OUT+="${GUEST_OUT:+$'\n'}${LINE}" ;;
 		esac
 	done
-	trace "guest ${VM_CURRENT:-}: no answer to ${id} within $1 s"
+	trace "guest ${VM_CURRENT:-}: no answer to ${id} within $1 s; CPU ticks meanwhile: QEMU $(($(proc_cpu "${QEMU_PID:-}") - cpu_qemu)), daemon $(($(proc_cpu "${DAEMON_PID:-}") - cpu_daemon))"
+	guest_diag
 	return 255
+}
+
+# proc_cpu() - print the CPU time a process used so far, in clock ticks
+# $1:	PID (0 if it is gone or not given)
+proc_cpu() {
+	local stat
+
+	{ [ -n "$1" ] && read -r stat <"/proc/$1/stat"; } 2>/dev/null ||
+		{ echo 0; return; }
+	# shellcheck disable=SC2086 # the fields after "PID (name) "
+	set -- ${stat##*) }
+	echo $((${12} + ${13}))
+}
+
+# guest_diag() - after a command went unanswered: what the guest does now,
+# into the trace (its load, its network counters, its processes); the
+# answer also shows whether the unanswered command ended late
+guest_diag() {
+	local out="${GUEST_OUT}"
+
+	[ "${GUEST_DIAG:-0}" = 1 ] && return
+	GUEST_DIAG=1
+	guest_run 20 'cat /proc/loadavg /proc/net/dev; ps; cat /proc/interrupts'
+	GUEST_DIAG=0
+	GUEST_OUT="${out}"
 }
 
 # qmp_open() - set up the QMP channel before QEMU starts
