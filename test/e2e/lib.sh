@@ -159,12 +159,6 @@ proc_stop_all() {
 		proc_stop "${E2E_PIDS[i]}"
 	done
 	E2E_PIDS=()
-E2E_CASE=		# the case under way: a transport or a migration case
-E2E_CASE_DIR=		# its run directory, with every log of it
-E2E_CASE_KEPT=		# where its logs go, once one of its checks failed
-E2E_TRACE=/dev/null	# the case's trace: channel and QMP exchanges
-E2E_CASE_START_MS=0
-FAILED_CHECKS=()
 }
 
 # wait_for() - wait until a shell condition holds
