@@ -234,14 +234,21 @@ chan_wait_boot() {
 # guest_run() - run a shell command in the guest through the channel
 # $1:	timeout, seconds, for the whole exchange
 # $2:	the command, one line of busybox sh
+# $3:	if given, the line goes in two halves, this many seconds apart
 # Sets GUEST_OUT to its output. Return: its exit status, 255 on timeout
 guest_run() {
-	local deadline=$(($(now_ms) + $1 * 1000)) id cpu_qemu cpu_daemon
+	local deadline=$(($(now_ms) + $1 * 1000)) id cpu_qemu cpu_daemon line
 
 	CHAN_SEQ=$((CHAN_SEQ + 1))
 	id="${CHAN_SEQ}"
 	GUEST_OUT=
-	printf '%s %s\n' "${id}" "$2" >&"${CHAN_IN}"
+	line="${id} $2"
+	if [ -n "${3:-}" ]; then
+		printf '%s' "${line:0:${#line} / 2}" >&"${CHAN_IN}"
+		sleep "$3"
+		line="${line:${#line} / 2}"
+	fi
+	printf '%s\n' "${line}" >&"${CHAN_IN}"
 	trace "guest ${VM_CURRENT:-} > ${id} $2"
 	cpu_qemu="$(proc_cpu "${QEMU_PID:-}")"
 	cpu_daemon="$(proc_cpu "${DAEMON_PID:-}")"

@@ -45,6 +45,7 @@ HOST_ADDR4=192.0.2.1
 PEER_ADDR4=198.51.100.1
 PEER_ADDR6=2001:db8:1::1
 TCP_BYTES=1048576
+CHANNEL_ORPHAN_MS=300
 PORT_TO_PEER=10001
 PORT_FROM_PEER=10002
 PORT_FORWARDED=10003
@@ -180,6 +181,27 @@ check_boot() {
 	fi
 	result ok "$1: guest boots" "$((boot_ms / 1000)).$(printf '%03d' \
 		$((boot_ms % 1000))) s from QEMU start to ${what} (${BOOT_LINE#@@E2E-BOOT })"
+}
+
+# check_channel_orphans() - a command line is kept whole while a process
+#			    that an earlier command left behind ends
+# $1:	transport
+#
+# Such a process is an orphan, adopted by the guest's PID 1, and its end
+# signals PID 1. The guest leaves one that ends after CHANNEL_ORPHAN_MS;
+# the next line arrives in two halves, 1 s apart, so that the guest has
+# read the first one when that signal comes.
+check_channel_orphans() {
+	local ms=$((CHANNEL_ORPHAN_MS % 1000))
+
+	guest_run 10 "(sleep $((CHANNEL_ORPHAN_MS / 1000)).$(printf '%03d' "${ms}") &)"
+	if guest_run 10 "echo whole-line" 1 && [ "${GUEST_OUT}" = whole-line ]; then
+		result ok "$1: a command line is kept whole while an orphan ends"
+	else
+		result FAIL "$1: a command line is kept whole while an orphan ends" \
+			"no answer, the guest's console says: $(grep 'e2e-guest' \
+			"${E2E_CASE_DIR}/console.log" | tail -n 2)"
+	fi
 }
 
 # check_dhcp() - the guest got an IPv4 address by DHCP, the host's one
@@ -373,7 +395,9 @@ transport_checks() {
 		return
 	fi
 	qemu_start "$1" "${dir}" "${NS_HOST}"
-	if check_boot "$1" "${dir}" && [ "$1" != none ]; then
+	if check_boot "$1" "${dir}" && [ "$1" = none ]; then
+		check_channel_orphans "$1"
+	elif [ "$1" != none ]; then
 		if check_dhcp "$1"; then
 			check_ping "$1" 4
 		else
