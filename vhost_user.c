@@ -202,6 +202,25 @@ static bool vu_has_protocol_feature(unsigned int bit)
 }
 
 /**
+ * vu_queues_started() - whether any queue is started, not stopped since
+ *
+ * A save needs them all stopped: while one runs, the guest's frames reach
+ * the flows the save is writing (the specification makes the front-end
+ * stop them first, and QEMU does).
+ *
+ * Return: true if one is
+ */
+static bool vu_queues_started(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < VU_QUEUES; i++)
+		if (vu.q[i].started)
+			return true;
+	return false;
+}
+
+/**
  * vu_queue_running() - whether the daemon may use a queue now
  * @vq:		queue
  *
@@ -940,6 +959,8 @@ static int vu_set_device_state_fd(struct ctx *c, struct vu_msg *m)
 		why = "no migration support";
 	else if (vu.state.running)
 		why = "a transfer is already running";
+	else if (dir == VHOST_USER_STATE_DIR_SAVE && vu_queues_started())
+		why = "a queue still runs (the front-end must stop every queue, GET_VRING_BASE, before it saves)";
 	if (why) {
 		warn("vhost-user: SET_DEVICE_STATE_FD: direction %u, phase %u "
 		     "refused: %s", dir, phase, why);

@@ -119,6 +119,19 @@ static bool t_pending(struct t_vu *t)
 }
 
 /**
+ * t_requests_waiting() - whether messages wait on the back-end's end
+ * @t:		test state
+ *
+ * Return: true if bytes wait there
+ */
+static bool t_requests_waiting(struct t_vu *t)
+{
+	char b;
+
+	return recv(t->ref.fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
+}
+
+/**
  * t_state_fd_send() - negotiate the device-state feature, then send an fd
  *		       for a transfer and read the back-end's answer
  * @t:		test state
@@ -241,6 +254,43 @@ TEST(vhost_user_ring_started_during_a_save_means_the_guest_resumes_here)
 	close(p[0]);
 	close(p[1]);
 	t_vu_free(&t);
+}
+
+TEST(vhost_user_save_while_a_queue_runs_is_refused)
+{
+	struct vu_msg_device_state ds = { VHOST_USER_STATE_DIR_SAVE, 0 };
+	static const uint16_t base[VU_QUEUES];
+	struct t_vu t;
+	uint64_t v = 0;
+	unsigned int i;
+	int p[2];
+
+	CHECK(!t_vu_init(&t));
+	CHECK(!pipe(p));
+	/* A front-end that does not stop its queues before it saves: the
+	 * guest's frames would reach the flows while they are written
+	 */
+	t.fe.features = FE_FEATURES;
+	CHECK(!fe_mem_init(&t.fe));
+	fe_rings_init(&t.fe);
+	CHECK(!fe_device_start(&t.fe, base));
+	while (t_requests_waiting(&t))
+		t_vu_serve(&t);
+	CHECK(vu_ready(&t.c));
+	t_state_fd = -1;
+	CHECK(!t_state_fd_send(&t, &ds, p[1], &v));
+	CHECK((v & 0xff) && (v & VHOST_USER_STATE_NO_FD));
+	CHECK(t_state_fd < 0);
+	CHECK(vu_ready(&t.c));
+	close(p[0]);
+	close(p[1]);
+	t_vu_free(&t);
+	for (i = 0; i < VU_QUEUES; i++) {
+		close(t.fe.q[i].kick_fd);
+		close(t.fe.q[i].call_fd);
+	}
+	munmap(t.fe.mem, FE_MEM_SIZE);
+	close(t.fe.memfd);
 }
 
 TEST(vhost_user_unknown_state_direction_is_refused_not_fatal)
