@@ -44,7 +44,10 @@ bool nat_outbound(const struct ctx *c, const union inany_addr *dst,
 	if (IN6_IS_ADDR_UNSPECIFIED(&dst->a6) ||
 	    IN6_IS_ADDR_MULTICAST(&dst->a6))
 		return false;
-	if (IN6_ARE_ADDR_EQUAL(&dst->a6, &c->ip6.our_ll) ||
+	/* The daemon's link-local address is the guest's IPv6 gateway too:
+	 * with --no-map-gw, it stands for the host no more than the other
+	 */
+	if ((!c->no_map_gw && IN6_ARE_ADDR_EQUAL(&dst->a6, &c->ip6.our_ll)) ||
 	    (!IN6_IS_ADDR_UNSPECIFIED(&c->ip6.map_host_loopback) &&
 	     IN6_ARE_ADDR_EQUAL(&dst->a6, &c->ip6.map_host_loopback))) {
 		host->a6 = in6addr_loopback;
