@@ -7,12 +7,14 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <net/if.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "conf.h"
 #include "fwd_spec.h"
@@ -826,6 +828,29 @@ static void conf_ip6(struct ctx *c, unsigned int ifindex)
 }
 
 /**
+ * conf_fd_tap_move() - take a --fd among 0 to 2 away from standard I/O
+ * @c:		execution context, @fd_tap_given set
+ *
+ * A launcher may hand the link over as any descriptor. Daemonising puts
+ * /dev/null over 0 to 2, and in the foreground the log and messages would
+ * go into the link: the link moves above 2, and /dev/null takes its place.
+ */
+static void conf_fd_tap_move(struct ctx *c)
+{
+	int fd = c->fd_tap_given, moved, devnull;
+
+	if (fd < 0 || fd > STDERR_FILENO)
+		return;
+	moved = fcntl(fd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
+	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (moved < 0 || devnull < 0 || dup3(devnull, fd, 0) < 0)
+		die("--fd %d: cannot move it above the standard descriptors: %s",
+		    fd, strerror(errno));
+	close(devnull);
+	c->fd_tap_given = moved;
+}
+
+/**
  * conf_our_ll() - the daemon's link-local address, from its MAC (EUI-64)
  * @c:		execution context
  */
@@ -918,6 +943,7 @@ void conf(struct ctx *c, int argc, char **argv)
 	log_init("passt", true, NULL, LOG_LEVEL_INFO);
 	conf_parse(c, argc, argv);
 	log_set_level((enum log_level)c->log_level);
+	conf_fd_tap_move(c);
 
 	if (c->ifname[0])
 		ifindex = if_nametoindex(c->ifname);

@@ -131,6 +131,14 @@ case_fd_one_off_exits_when_peer_leaves() {
 		-l "$TMP/fd.log"
 }
 
+case_fd_standard_descriptor_moves_up() {
+	# A launcher may hand the link over as fd 1: daemonising puts
+	# /dev/null over 0 to 2, so the daemon must take it away first
+	build/fd_launch --as-fd 1 "$TMP/fd1.pid" 192.0.2.1 -- $PASST --fd 1 \
+		-1 --pid "$TMP/fd1.pid" -a 192.0.2.10 -n 24 -g 192.0.2.1 \
+		-l "$TMP/fd1.log"
+}
+
 case_no_default_route_still_starts() {
 	local pid i
 	# A namespace of its own with only a loopback: no route at all
@@ -190,5 +198,7 @@ run_case "--freebind: forwarded port on an address not on the host" \
 	case_freebind_allows_foreign_bind_address
 run_case "--fd with --one-off: exits when the link ends" \
 	case_fd_one_off_exits_when_peer_leaves
+run_case "--fd 1: the link survives daemonising" \
+	case_fd_standard_descriptor_moves_up
 
 cli_summary

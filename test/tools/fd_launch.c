@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* fd_launch.c - start the daemon as QEMU's "-netdev passt" does, and use it
  *
- * Usage: fd_launch [--dhcp] [--rs] [--echo ADDR4] PIDFILE GATEWAY -- PASST
- *		    [ARGS...]
+ * Usage: fd_launch [--dhcp] [--rs] [--echo ADDR4] [--as-fd N] PIDFILE GATEWAY
+ *		    -- PASST [ARGS...]
  *
- * Makes a socketpair, starts PASST with one end as fd 3 (its arguments
- * should include --fd 3 and --pid PIDFILE), and waits for the launched
- * process to exit 0 as a launcher does. Then, over the link (frames with a
- * 32-bit length prefix), it sends the probes asked for:
+ * Makes a socketpair, starts PASST with one end as fd 3, or N with --as-fd
+ * (its arguments should include --fd with that number and --pid PIDFILE),
+ * and waits for the launched process to exit 0 as a launcher does. Then,
+ * over the link (frames with a 32-bit length prefix), it sends the probes
+ * asked for:
  *   --dhcp	 a DHCPDISCOVER; prints the offer's options, or "dhcp: no reply"
  *   --rs	 a router solicitation; prints the advertisement's flags,
  *		 prefixes and resolvers, or "ra: no reply"
@@ -68,6 +69,7 @@ static const uint8_t our_ll6[16] = { 0xfe, 0x80, [8] = 0x50, 0x54, 0x00,
  * @ra_seen:	an advertisement came
  * @echo_seen:	the echo reply came
  * @gw_seen:	the resolution's answer came
+ * @as_fd:	descriptor number the daemon gets the link as
  */
 struct probes {
 	bool dhcp, rs, echo;
@@ -78,6 +80,7 @@ struct probes {
 		struct in6_addr v6;
 	} gw;
 	bool dhcp_seen, ra_seen, echo_seen, gw_seen;
+	int as_fd;
 };
 
 /**
@@ -673,13 +676,14 @@ static int pid_wait_gone(pid_t pid)
 }
 
 /**
- * launch() - start the daemon with one end of a socketpair as fd 3, and
- * wait for the launched process to exit 0
+ * launch() - start the daemon with one end of a socketpair as a given fd,
+ * and wait for the launched process to exit 0
  * @argv:	daemon's argument vector
+ * @as_fd:	descriptor number the daemon gets its end as
  *
  * Return: our end of the link, or -1 on failure
  */
-static int launch(char **argv)
+static int launch(char **argv, int as_fd)
 {
 	int sv[2], status;
 	pid_t pid;
@@ -688,7 +692,13 @@ static int launch(char **argv)
 		return -1;
 	pid = fork();
 	if (pid == 0) {
-		dup2(sv[1], 3);
+		/* The daemon holds its end alone, as given by a launcher */
+		if (sv[0] != as_fd)
+			close(sv[0]);
+		if (sv[1] != as_fd) {
+			dup2(sv[1], as_fd);
+			close(sv[1]);
+		}
 		execv(argv[0], argv);
 		_exit(127);
 	}
@@ -708,8 +718,8 @@ static int launch(char **argv)
  */
 static void usage(const char *name)
 {
-	fprintf(stderr, "usage: %s [--dhcp] [--rs] [--echo ADDR4] PIDFILE "
-		"GATEWAY -- PASST [ARGS]\n", name);
+	fprintf(stderr, "usage: %s [--dhcp] [--rs] [--echo ADDR4] [--as-fd N] "
+		"PIDFILE GATEWAY -- PASST [ARGS]\n", name);
 	exit(2);
 }
 
@@ -734,6 +744,8 @@ static int parse_probes(int argc, char **argv, struct probes *p)
 			   inet_pton(AF_INET, argv[i + 1], &p->echo_to) == 1) {
 			p->echo = true;
 			i++;
+		} else if (!strcmp(argv[i], "--as-fd") && i + 1 < argc) {
+			p->as_fd = atoi(argv[++i]);
 		} else {
 			usage(argv[0]);
 		}
@@ -743,7 +755,7 @@ static int parse_probes(int argc, char **argv, struct probes *p)
 
 int main(int argc, char **argv)
 {
-	struct probes p = { 0 };
+	struct probes p = { .as_fd = 3 };
 	int i, fd;
 	pid_t pid;
 
@@ -757,7 +769,7 @@ int main(int argc, char **argv)
 	else
 		usage(argv[0]);
 
-	fd = launch(argv + i + 3);
+	fd = launch(argv + i + 3, p.as_fd);
 	if (fd < 0)
 		return 1;
 	pid = pid_read(argv[i]);
