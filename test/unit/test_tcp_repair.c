@@ -1095,6 +1095,23 @@ REPAIR_TEST(tcp_migrate_connection_that_cannot_be_restored_spares_the_others,
 	    migrate_stream_case(true))
 
 /**
+ * pair_case() - run a case through the daemon's sections on an IPv4 pair of
+ *		 its own, then close it and empty the flow table
+ * @fn:		the case: a is the side the daemon holds, b its peer
+ *
+ * Return: what @fn returned; false if the pair cannot be made
+ */
+static bool pair_case(bool (*fn)(struct side *a, struct side *b))
+{
+	struct side a, b;
+	bool ok = pair_open(AF_INET, &a, &b) && fn(&a, &b);
+
+	pair_close(&a, &b);
+	flow_init();
+	return ok;
+}
+
+/**
  * rollback_case() - freeze through the stream writer, fail, check the thaw
  * @a:		migrated side
  * @b:		peer
@@ -1185,23 +1202,8 @@ static bool closing_rollback_case(struct side *a, struct side *b)
 	return true;
 }
 
-/**
- * closing_rollback_pair() - closing_rollback_case() on a pair of its own
- *
- * Return: what closing_rollback_case() returned
- */
-static bool closing_rollback_pair(void)
-{
-	struct side a, b;
-	bool ok = pair_open(AF_INET, &a, &b) && closing_rollback_case(&a, &b);
-
-	pair_close(&a, &b);
-	flow_init();
-	return ok;
-}
-
 REPAIR_TEST(tcp_migrate_failed_after_dump_gives_closing_connections_their_window,
-	    closing_rollback_pair())
+	    pair_case(closing_rollback_case))
 
 /**
  * unprivileged_case() - neither CAP_NET_ADMIN nor a helper: the migration
@@ -1241,35 +1243,8 @@ static bool unprivileged_case(struct side *a, struct side *b)
 	return no_error(a, b);
 }
 
-/**
- * unprivileged_pair() - unprivileged_case() on a pair of its own
- *
- * Return: what unprivileged_case() returned
- */
-static bool unprivileged_pair(void)
-{
-	struct side a, b;
-	bool ok = pair_open(AF_INET, &a, &b) && unprivileged_case(&a, &b);
-
-	pair_close(&a, &b);
-	flow_init();
-	return ok;
-}
-
 REPAIR_TEST(tcp_migrate_without_privilege_or_helper_leaves_connections_here,
-	    unprivileged_pair())
+	    pair_case(unprivileged_case))
 
-TEST(tcp_migrate_failed_migration_thaws_and_loses_nothing)
-{
-	struct side a, b;
-	bool ok;
-
-	if (!repair_privileged()) {
-		unit_skip("TCP_REPAIR needs CAP_NET_ADMIN");
-		return;
-	}
-	ok = pair_open(AF_INET, &a, &b) && rollback_case(&a, &b);
-	pair_close(&a, &b);
-	flow_init();
-	CHECK(ok);
-}
+REPAIR_TEST(tcp_migrate_failed_migration_thaws_and_loses_nothing,
+	    pair_case(rollback_case))
