@@ -795,6 +795,16 @@ static int vu_set_vring_call(struct ctx *c, struct vu_msg *m)
 	}
 	fd_close(&vq->vq.call_fd);
 	vq->vq.call_fd = fd;
+	/* QEMU starts a queue (SET_VRING_KICK) before it gives the call fd
+	 * the guest listens on, and drops what came on the previous one: a
+	 * notification sent in between is lost, and with EVENT_IDX the
+	 * driver would never be notified again (it waits for an index
+	 * already passed). Notify once on the new fd; a notification too
+	 * many only makes the driver look at its used ring.
+	 */
+	vq->vq.signalled_valid = false;
+	if (vq->started && fd >= 0)
+		eventfd_write(fd, 1);
 	return VU_OK;
 }
 

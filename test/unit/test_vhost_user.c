@@ -132,6 +132,43 @@ static bool t_requests_waiting(struct t_vu *t)
 }
 
 /**
+ * t_rings_start() - guest memory and rings, started as QEMU starts them
+ * @t:		test state
+ *
+ * Return: 0 on success
+ */
+static int t_rings_start(struct t_vu *t)
+{
+	static const uint16_t base[VU_QUEUES];
+
+	t->fe.features = FE_FEATURES;
+	if (fe_mem_init(&t->fe))
+		return -1;
+	fe_rings_init(&t->fe);
+	if (fe_device_start(&t->fe, base))
+		return -1;
+	while (t_requests_waiting(t))
+		t_vu_serve(t);
+	return vu_ready(&t->c) ? 0 : -1;
+}
+
+/**
+ * t_guest_free() - release what t_rings_start() made, on the driver's side
+ * @t:		test state
+ */
+static void t_guest_free(struct t_vu *t)
+{
+	unsigned int i;
+
+	for (i = 0; i < VU_QUEUES; i++) {
+		close(t->fe.q[i].kick_fd);
+		close(t->fe.q[i].call_fd);
+	}
+	munmap(t->fe.mem, FE_MEM_SIZE);
+	close(t->fe.memfd);
+}
+
+/**
  * t_state_fd_send() - negotiate the device-state feature, then send an fd
  *		       for a transfer and read the back-end's answer
  * @t:		test state
@@ -259,10 +296,8 @@ TEST(vhost_user_ring_started_during_a_save_means_the_guest_resumes_here)
 TEST(vhost_user_save_while_a_queue_runs_is_refused)
 {
 	struct vu_msg_device_state ds = { VHOST_USER_STATE_DIR_SAVE, 0 };
-	static const uint16_t base[VU_QUEUES];
 	struct t_vu t;
 	uint64_t v = 0;
-	unsigned int i;
 	int p[2];
 
 	CHECK(!t_vu_init(&t));
@@ -270,12 +305,7 @@ TEST(vhost_user_save_while_a_queue_runs_is_refused)
 	/* A front-end that does not stop its queues before it saves: the
 	 * guest's frames would reach the flows while they are written
 	 */
-	t.fe.features = FE_FEATURES;
-	CHECK(!fe_mem_init(&t.fe));
-	fe_rings_init(&t.fe);
-	CHECK(!fe_device_start(&t.fe, base));
-	while (t_requests_waiting(&t))
-		t_vu_serve(&t);
+	CHECK(!t_rings_start(&t));
 	CHECK(vu_ready(&t.c));
 	t_state_fd = -1;
 	CHECK(!t_state_fd_send(&t, &ds, p[1], &v));
@@ -285,12 +315,31 @@ TEST(vhost_user_save_while_a_queue_runs_is_refused)
 	close(p[0]);
 	close(p[1]);
 	t_vu_free(&t);
-	for (i = 0; i < VU_QUEUES; i++) {
-		close(t.fe.q[i].kick_fd);
-		close(t.fe.q[i].call_fd);
-	}
-	munmap(t.fe.mem, FE_MEM_SIZE);
-	close(t.fe.memfd);
+	t_guest_free(&t);
+}
+
+TEST(vhost_user_new_call_fd_of_a_running_queue_is_notified)
+{
+	uint64_t idx = VU_QUEUE_RX;
+	eventfd_t v = 0;
+	struct t_vu t;
+	int efd;
+
+	CHECK(!t_vu_init(&t));
+	CHECK(!t_rings_start(&t));
+	/* As QEMU after a failed migration: the queue runs, then the call
+	 * fd the guest listens on comes; what went on the old one is lost
+	 */
+	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	CHECK(efd >= 0);
+	CHECK(!fe_send_msg(&t.fe, VHOST_USER_SET_VRING_CALL, 0, &idx,
+			   sizeof(idx), &efd, 1));
+	t_vu_serve(&t);
+	CHECK(!eventfd_read(efd, &v) && v == 1);
+	CHECK(vu_ready(&t.c));
+	close(efd);
+	t_vu_free(&t);
+	t_guest_free(&t);
 }
 
 TEST(vhost_user_unknown_state_direction_is_refused_not_fatal)
