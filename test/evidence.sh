@@ -33,7 +33,7 @@ evidence_dir() {
 # evidence_slug() - print a case name as a short file name
 # $1:	case name
 evidence_slug() {
-	echo "$1" | tr -c 'A-Za-z0-9._-' '_' | tr -s '_' | cut -c 1-80
+	printf '%s' "$1" | tr -c 'A-Za-z0-9._-' '_' | tr -s '_' | cut -c 1-80
 }
 
 # evidence_reserve() - make the directory a failed case's logs will go to
