@@ -383,3 +383,30 @@ void flow_timer(struct ctx *c, uint64_t now)
 	       flowtab[flow_hiwater - 1].f.state == FLOW_STATE_FREE)
 		flow_hiwater--;
 }
+
+/**
+ * flow_walk() - visit the active flows of one type once, in a circle that
+ *		 starts at a cursor, until the visitor stops
+ * @c:		execution context
+ * @type:	enum flow_type
+ * @cursor:	index to start at; set to the flow the visitor stopped at
+ * @fn:		visitor
+ */
+void flow_walk(struct ctx *c, enum flow_type type, uint32_t *cursor,
+	       flow_walk_fn fn)
+{
+	uint32_t end = flow_hiwater, n, idx;
+
+	if (!end)
+		return;
+	for (n = 0, idx = *cursor % end; n < end; n++, idx = (idx + 1) % end) {
+		union flow *flow = &flowtab[idx];
+
+		if (flow->f.state != FLOW_STATE_ACTIVE || flow->f.type != type)
+			continue;
+		if (!fn(c, flow)) {
+			*cursor = idx;
+			return;
+		}
+	}
+}

@@ -103,6 +103,15 @@ union flow {
  */
 typedef void (*flow_timer_fn)(struct ctx *c, union flow *flow, uint64_t now);
 
+/**
+ * typedef flow_walk_fn - visit one active flow in flow_walk()
+ * @c:		execution context
+ * @flow:	the flow
+ *
+ * Return: false to stop the walk at this flow
+ */
+typedef bool (*flow_walk_fn)(struct ctx *c, union flow *flow);
+
 void flow_init(void);
 void flow_timer_handler_set(enum flow_type type, flow_timer_fn fn);
 union flow *flow_alloc(void);
@@ -113,6 +122,8 @@ union flow *flow_at(uint32_t idx, enum flow_type type);
 uint32_t flow_idx(const union flow *flow);
 unsigned int flow_count(void);
 void flow_timer(struct ctx *c, uint64_t now);
+void flow_walk(struct ctx *c, enum flow_type type, uint32_t *cursor,
+	       flow_walk_fn fn);
 uint64_t flow_hash(enum flow_type type, const struct flowside *tap);
 uint64_t flow_siphash(const uint64_t key[2], const void *data, size_t len);
 const char *flow_type_name(enum flow_type type);

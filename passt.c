@@ -315,7 +315,7 @@ int main(int argc, char **argv)
 	if (fwd_listen(&c))
 		die("port forwarding failed");
 	vu_init(&c, &vu_state_ops);
-	tap_init(&c, frame_input);
+	tap_init(&c, frame_input, tcp_tap_room);
 	repair_init(&c);
 	print_qemu_options(&c);
 	log_close();

@@ -7,6 +7,11 @@
  * virtqueues and this module only hands the connection over. Protocol code
  * above never sees the difference: frames come up through the input callback
  * given to tap_init(), and go down through tap_send().
+ *
+ * A frame the guest has no room for (its receive ring or the stream's output
+ * queue is full) is refused, not queued: the sender keeps what it could not
+ * send, and the room callback given to tap_init() tells it when the guest
+ * has taken some in.
  */
 
 #include <arpa/inet.h>
@@ -48,6 +53,8 @@ struct tap_transport {
 };
 
 static tap_input_fn tap_input_handler;
+static tap_room_fn tap_room_handler;
+static bool tap_full;		/* a frame was refused for lack of room */
 
 static struct {
 	uint8_t buf[TAP_RBUF_SIZE];
@@ -340,6 +347,8 @@ void tap_stream_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 			return;
 		}
 		stream_want_write(c, !!tx.len);
+		if (!tx.len)
+			tap_room(c);
 	}
 	if ((events & EPOLLIN) && stream_read(c)) {
 		tap_stream_close(c);
@@ -356,7 +365,7 @@ void tap_stream_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
  */
 static void vhost_user_accept(struct ctx *c, int fd)
 {
-	vu_connect(c, fd, tap_input);
+	vu_connect(c, fd, tap_input, tap_room);
 }
 
 static const struct tap_transport transports[] = {
@@ -388,20 +397,37 @@ void tap_input(struct ctx *c, const uint8_t *frame, size_t len)
 }
 
 /**
+ * tap_room() - the guest took frames in: wake the senders of refused ones
+ * @c:		execution context
+ */
+void tap_room(struct ctx *c)
+{
+	if (!tap_full)
+		return;
+	tap_full = false;
+	if (tap_room_handler)
+		tap_room_handler(c);
+}
+
+/**
  * tap_send() - send one frame to the guest over the current transport
  * @c:		execution context
  * @iov:	frame buffers, starting with the Ethernet header
  * @cnt:	number of buffers
  *
- * Return: 0 on success (or queued), -errno if dropped
+ * Return: 0 on success (or queued), -errno if dropped: see tap_no_room()
  */
 int tap_send(const struct ctx *c, const struct iovec *iov, size_t cnt)
 {
 	const struct tap_transport *t = tap_transport_get(c);
+	int ret;
 
 	if (!t->ready(c))
 		return -ENOTCONN;
-	return t->send(c, iov, cnt);
+	ret = t->send(c, iov, cnt);
+	if (tap_no_room(ret))
+		tap_full = true;
+	return ret;
 }
 
 /**
@@ -465,13 +491,16 @@ static int sock_bind_default(struct ctx *c)
  * tap_init() - set up the guest side: listening socket or a given fd
  * @c:		execution context
  * @input:	handler for each frame the guest sends
+ * @room:	handler for room again after a frame was refused, or NULL
  */
-void tap_init(struct ctx *c, tap_input_fn input)
+void tap_init(struct ctx *c, tap_input_fn input, tap_room_fn room)
 {
 	union epoll_ref ref = { .type = EPOLL_TYPE_TAP_LISTEN };
 	int fd;
 
 	tap_input_handler = input;
+	tap_room_handler = room;
+	tap_full = false;
 	c->fd_tap = -1;
 	c->fd_tap_listen = -1;
 	if (c->fd_tap_given >= 0) {

@@ -33,6 +33,7 @@
 #include "ip.h"
 #include "log.h"
 #include "passt.h"
+#include "tap.h"
 #include "tcp.h"
 #include "util.h"
 
@@ -564,11 +565,22 @@ static void tcp_seq_sent(struct tcp_conn *conn, uint32_t len)
  * tcp_fin_to_tap() - send our FIN once the host peer's stream ended
  * @c:		execution context
  * @conn:	connection
+ *
+ * A FIN the guest link has no room for is not counted as sent: it waits for
+ * tcp_tap_room(), not for a retransmission timeout that would move every
+ * such connection in one burst, too large for the room there is.
  */
 static void tcp_fin_to_tap(const struct ctx *c, struct tcp_conn *conn)
 {
-	conn->flags |= TCP_F_SOCK_EOF | TCP_F_FIN_TO_TAP | TCP_F_FIN_SENT;
-	tcp_send_flags(c, conn, TCP_FIN | TCP_ACK, conn->seq_to_tap);
+	int ret;
+
+	conn->flags |= TCP_F_SOCK_EOF;
+	ret = tcp_send_flags(c, conn, TCP_FIN | TCP_ACK, conn->seq_to_tap);
+	if (tap_no_room(ret)) {
+		conn->flags |= TCP_F_TAP_WAIT | TCP_F_WND_FULL;
+		return;
+	}
+	conn->flags |= TCP_F_FIN_TO_TAP | TCP_F_FIN_SENT;
 	tcp_seq_sent(conn, 1);
 }
 
@@ -591,10 +603,13 @@ static bool tcp_frames_to_tap(const struct ctx *c, struct tcp_conn *conn,
 		size_t len = MIN(seg_max, n - off);
 		uint8_t flags = TCP_ACK | (off + len == n ? TCP_PSH : 0);
 
-		if (tcp_segment_send(c, conn, flags, conn->seq_to_tap,
-				     tcp_frames[i].data, len)) {
+		int ret = tcp_segment_send(c, conn, flags, conn->seq_to_tap,
+					   tcp_frames[i].data, len);
+
+		if (ret) {
 			tcp_peek_off_set(conn, tcp_in_flight(conn));
-			conn->flags |= TCP_F_WND_FULL;
+			conn->flags |= TCP_F_WND_FULL |
+				       (tap_no_room(ret) ? TCP_F_TAP_WAIT : 0);
 			return false;
 		}
 		tcp_seq_sent(conn, (uint32_t)len);
@@ -1263,6 +1278,45 @@ void tcp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 		tcp_send_ack(c, conn);
 	}
 	tcp_conn_check_close(c, conn);
+}
+
+/**
+ * tcp_tap_resume() - send what one connection kept for lack of room
+ * @c:		execution context
+ * @flow:	active TCP flow
+ *
+ * Return: false if the guest link is full again: the next walk starts here
+ */
+static bool tcp_tap_resume(struct ctx *c, union flow *flow)
+{
+	struct tcp_conn *conn = &flow->tcp;
+	uint32_t idx = flow_idx(flow);
+
+	if (!(conn->flags & TCP_F_TAP_WAIT))
+		return true;
+	conn->flags &= ~TCP_F_TAP_WAIT;
+	tcp_data_from_sock(c, conn);
+	if (!flow_at(idx, FLOW_TYPE_TCP))
+		return true;
+	if (conn->flags & TCP_F_TAP_WAIT)
+		return false;
+	tcp_conn_check_close(c, conn);
+	return true;
+}
+
+/**
+ * tcp_tap_room() - the guest link has room again: connections that had
+ *		    none send, one after the other, until it is full again
+ * @c:		execution context
+ *
+ * Each walk starts where the last one stopped, so that every waiting
+ * connection gets its turn however often the link fills up.
+ */
+void tcp_tap_room(struct ctx *c)
+{
+	static uint32_t cursor;
+
+	flow_walk(c, FLOW_TYPE_TCP, &cursor, tcp_tap_resume);
 }
 
 /**

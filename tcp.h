@@ -69,6 +69,7 @@ bool tcp_input(struct ctx *c, int af, const union inany_addr *src,
 	       const union inany_addr *dst, const uint8_t *l4, size_t l4len);
 void tcp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events);
 void tcp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events);
+void tcp_tap_room(struct ctx *c);
 void tcp_conn_detach(const struct ctx *c, struct tcp_conn *conn);
 int tcp_conn_attach(const struct ctx *c, struct tcp_conn *conn);
 int tcp_conn_adopt(const struct ctx *c, struct tcp_conn *conn, int s);

@@ -30,6 +30,9 @@
  * @TCP_F_FIN_SENT:	our FIN went to the guest at least once: it is the
  *			sequence number before @seq_max_to_tap, even after a
  *			rewind cleared @TCP_F_FIN_TO_TAP
+ * @TCP_F_TAP_WAIT:	the guest link had no room for a data segment or our
+ *			FIN: it goes when tcp_tap_room() says there is some
+ *			(kept out of migration records)
  */
 enum tcp_conn_flag {
 	TCP_F_CONNECTING	= 1 << 0,
@@ -45,6 +48,7 @@ enum tcp_conn_flag {
 	TCP_F_WANT_OUT		= 1 << 10,
 	TCP_F_WND_FULL		= 1 << 11,
 	TCP_F_FIN_SENT		= 1 << 12,
+	TCP_F_TAP_WAIT		= 1 << 13,
 };
 
 /**

@@ -112,6 +112,7 @@ struct vu_state {
  * struct vu_dev - the one vhost-user device
  * @fd:		connection to the front-end, or -1
  * @input:	where frames from the guest go
+ * @room:	told when the guest offers receive buffers again
  * @features:	negotiated virtio features
  * @protocol_features: negotiated vhost-user protocol features
  * @hdr_len:	virtio-net header length for these features
@@ -126,6 +127,7 @@ struct vu_state {
 static struct vu_dev {
 	int fd;
 	vu_frame_fn input;
+	vu_room_fn room;
 	uint64_t features;
 	uint64_t protocol_features;
 	size_t hdr_len;
@@ -1242,7 +1244,8 @@ static void vu_tx_process(struct ctx *c)
 }
 
 /**
- * vu_kick_handler() - the driver kicked a queue
+ * vu_kick_handler() - the driver kicked a queue: frames to take on TX, new
+ *		      receive buffers on RX
  * @c:		execution context
  * @ref:	epoll reference, index is the queue
  * @events:	epoll events
@@ -1258,6 +1261,8 @@ void vu_kick_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 		debug("vhost-user: kick read: %s", strerror(errno));
 	if (ref.index == VU_QUEUE_TX)
 		vu_tx_process(c);
+	else if (vu.room)
+		vu.room(c);
 }
 
 /**
@@ -1322,8 +1327,10 @@ bool vu_ready(const struct ctx *c)
  * @c:		execution context
  * @fd:		connected socket, now owned by this module
  * @input:	where frames from the guest go
+ * @room:	called when the guest kicks its receive queue: it offers
+ *		buffers again, frames refused for lack of them may go now
  */
-void vu_connect(struct ctx *c, int fd, vu_frame_fn input)
+void vu_connect(struct ctx *c, int fd, vu_frame_fn input, vu_room_fn room)
 {
 	union epoll_ref ref = { .type = EPOLL_TYPE_VHOST_CMD, .fd = fd };
 
@@ -1341,6 +1348,7 @@ void vu_connect(struct ctx *c, int fd, vu_frame_fn input)
 	vu_dev_reset(c);
 	vu.fd = fd;
 	vu.input = input;
+	vu.room = room;
 	vu.msg.len = 0;
 	vu.state.done = false;
 	vu.state.saved = false;

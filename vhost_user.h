@@ -189,6 +189,12 @@ struct vu_msg_hdr {
 typedef void (*vu_frame_fn)(struct ctx *c, const uint8_t *frame, size_t len);
 
 /**
+ * typedef vu_room_fn - called when the guest offers receive buffers again
+ * @c:		execution context
+ */
+typedef void (*vu_room_fn)(struct ctx *c);
+
+/**
  * typedef vu_state_done_fn - called when a device-state transfer ends
  * @c:		execution context
  * @result:	0 on success, negative error code on failure
@@ -211,7 +217,7 @@ struct vu_device_state_ops {
 };
 
 void vu_init(struct ctx *c, const struct vu_device_state_ops *ops);
-void vu_connect(struct ctx *c, int fd, vu_frame_fn input);
+void vu_connect(struct ctx *c, int fd, vu_frame_fn input, vu_room_fn room);
 void vu_disconnect(struct ctx *c);
 bool vu_ready(const struct ctx *c);
 int vu_send(const struct ctx *c, const struct iovec *iov, size_t cnt);

@@ -181,7 +181,7 @@ static double bench_one(bool vhost_user, bool to_daemon, unsigned long n,
 	c.fd_tap_given = sv[0];
 	vu_init(&c, NULL);
 	start = now_ms();
-	tap_init(&c, bench_input);
+	tap_init(&c, bench_input, NULL);
 	bench_received = 0;
 	memset(frame, 0xff, sizeof(frame));
 

@@ -87,7 +87,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	ref.fd = sv[0];
 	fe.sock = sv[1];
-	vu_connect(&c, sv[0], NULL);
+	vu_connect(&c, sv[0], NULL, NULL);
 	t.regions[0] = (struct vu_msg_region){ 0, FUZZ_MEM, FUZZ_UVA, 0 };
 	fe_send_msg(&fe, VHOST_USER_SET_MEM_TABLE, 0, &t,
 		    offsetof(struct vu_msg_mem, regions) + sizeof(t.regions[0]),

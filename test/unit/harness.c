@@ -24,6 +24,14 @@ const uint8_t h_guest_mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
 /* The guest's end of the socketpair */
 static int guest_fd = -1;
 
+/* What the guest read from its end and did not take yet, length prefixes
+ * included: the tail may be a frame the daemon has not written whole
+ */
+static struct {
+	uint8_t buf[2 * (FRAME_MAX + sizeof(uint32_t))];
+	size_t len;
+} guest_rx;
+
 /**
  * h_pton() - parse an address the test knows to be valid
  * @af:		AF_INET or AF_INET6
@@ -112,70 +120,67 @@ void harness_ctx(struct ctx *c)
 	}
 	if (guest_fd >= 0)
 		close(guest_fd);
+	guest_rx.len = 0;
 	c->fd_tap = sv[0];
 	guest_fd = sv[1];
 }
 
 /**
- * read_exact() - read bytes that the daemon already wrote, whole
- * @buf:	destination, NULL to discard
- * @len:	bytes to read
+ * guest_rx_fill() - read what the guest end holds, as far as there is space
  *
- * The writer sent whole frames before the test reads, so a bounded number
- * of reads gets them all.
- *
- * Return: 0 on success, -1 if fewer bytes are there
+ * Reading everything keeps the daemon's socket writable, as a guest that
+ * reads continuously would: the rest of a partly written frame can come.
  */
-static int read_exact(uint8_t *buf, size_t len)
+static void guest_rx_fill(void)
 {
-	uint8_t scratch[4096];
-	int tries;
-
-	for (tries = 0; len && tries < 1000; tries++) {
-		size_t want = buf ? len : MIN(len, sizeof(scratch));
-		ssize_t n = recv(guest_fd, buf ? buf : scratch, want,
+	while (guest_rx.len < sizeof(guest_rx.buf)) {
+		ssize_t n = recv(guest_fd, guest_rx.buf + guest_rx.len,
+				 sizeof(guest_rx.buf) - guest_rx.len,
 				 MSG_DONTWAIT);
 
-		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			return -1;
-		len -= (size_t)n;
-		if (buf)
-			buf += n;
+			return;
+		guest_rx.len += (size_t)n;
 	}
-	return len ? -1 : 0;
 }
 
 /**
  * harness_recv() - take the next frame the daemon sent to the guest
  * @buf:	destination
- * @size:	space in @buf; a longer frame is read, discarded, and fails
+ * @size:	space in @buf; a longer frame is taken, discarded, and fails
  *
- * Return: frame length, or -1 if no frame is pending (never waits)
+ * Return: frame length, or -1 if no whole frame is there (never waits)
  */
 int harness_recv(uint8_t *buf, size_t size)
 {
+	size_t whole;
 	uint32_t len;
-	ssize_t n;
 
 	if (guest_fd < 0)
 		return -1;
-	n = recv(guest_fd, &len, sizeof(len), MSG_DONTWAIT | MSG_PEEK);
-	if (n != (ssize_t)sizeof(len))
+	guest_rx_fill();
+	if (guest_rx.len < sizeof(len))
 		return -1;
-	if (read_exact(NULL, sizeof(len)))
-		return -1;
+	memcpy(&len, guest_rx.buf, sizeof(len));
 	len = ntohl(len);
-	if (len > size) {
-		fprintf(stderr, "harness: %u-byte frame, buffer of %zu\n",
-			len, size);
-		read_exact(NULL, len);
+	if (len > FRAME_MAX) {
+		fprintf(stderr, "harness: %u-byte frame, more than any\n", len);
+		guest_rx.len = 0;
 		return -1;
 	}
-	if (read_exact(buf, len))
+	whole = sizeof(len) + len;
+	if (guest_rx.len < whole)
 		return -1;
-	return (int)len;
+	if (len <= size)
+		memcpy(buf, guest_rx.buf + sizeof(len), len);
+	else
+		fprintf(stderr, "harness: %u-byte frame, buffer of %zu\n",
+			len, size);
+	guest_rx.len -= whole;
+	memmove(guest_rx.buf, guest_rx.buf + whole, guest_rx.len);
+	return len <= size ? (int)len : -1;
 }
 
 /**
@@ -190,6 +195,7 @@ void harness_close(struct ctx *c)
 	if (guest_fd >= 0)
 		close(guest_fd);
 	guest_fd = -1;
+	guest_rx.len = 0;
 }
 
 /**

@@ -50,7 +50,7 @@ static void stream_setup(struct ctx *c, int *peer)
 	socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
 	c->epollfd = epoll_create1(0);
 	c->fd_tap_given = sv[0];
-	tap_init(c, record_frame);
+	tap_init(c, record_frame, NULL);
 	*peer = sv[1];
 }
 

@@ -10,6 +10,8 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
+#include <net/ethernet.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -18,6 +20,7 @@
 #include "flow.h"
 #include "harness.h"
 #include "passt.h"
+#include "tap.h"
 #include "tcp.h"
 #include "unit.h"
 
@@ -140,6 +143,8 @@ static int pump(struct ctx *c)
 
 		if (ref.type == EPOLL_TYPE_TCP)
 			tcp_sock_handler(c, ref, ev[i].events);
+		else if (ref.type == EPOLL_TYPE_TAP_STREAM)
+			tap_stream_handler(c, ref, ev[i].events);
 	}
 	return n;
 }
@@ -361,6 +366,118 @@ TEST(tcp_connection_carries_data_and_fin_both_ways)
 	CHECK(flow_count() == 0);
 	close(l);
 	teardown(&c);
+}
+
+/**
+ * tap_watched() - hand the harness's socket to tap.c as the connected stream
+ *		   transport, watched in the epoll set, with TCP's room handler
+ * @c:		execution context from setup()
+ */
+static void tap_watched(struct ctx *c)
+{
+	c->fd_tap_given = c->fd_tap;
+	tap_init(c, NULL, tcp_tap_room);
+}
+
+/**
+ * tap_fill() - other traffic fills the guest link: frames of another
+ *		protocol, large then small, until tap_send() refuses one
+ * @c:		execution context, with tap_watched()
+ *
+ * Return: true if a frame was refused for lack of room
+ */
+static bool tap_fill(const struct ctx *c)
+{
+	static uint8_t junk[FRAME_MAX - 1000];
+	struct iovec iov = { .iov_base = junk };
+	int i, ret = 0;
+
+	junk[12] = 0x88;		/* EtherType 0x88b5: local experimental */
+	junk[13] = 0xb5;
+	for (iov.iov_len = sizeof(junk); iov.iov_len >= ETHER_HDR_LEN;
+	     iov.iov_len /= 8) {
+		for (i = 0; i < 100000 && !(ret = tap_send(c, &iov, 1)); i++)
+			;
+	}
+	return ret == -ENOBUFS;
+}
+
+/**
+ * fin_after_drain() - read what the guest link holds, dispatching events,
+ *		       until the daemon's FIN comes or nothing more does
+ * @c:		execution context
+ * @seq:	sequence number the FIN must have
+ *
+ * Return: true if it came
+ */
+static bool fin_after_drain(struct ctx *c, uint32_t seq)
+{
+	int round, len, fins = 0;
+	bool got = true;
+
+	for (round = 0; round < 10000 && got && !fins; round++) {
+		struct tcp_seg s;
+		struct pkt4 p;
+
+		got = false;
+		while ((len = harness_recv(frame, sizeof(frame))) > 0) {
+			got = true;
+			if (harness_parse4(frame, (size_t)len, &p) ||
+			    p.proto != IPPROTO_TCP ||
+			    tcp_seg_parse(p.l4, p.l4len, &s))
+				continue;
+			fins += (s.flags & TCP_FIN) && s.seq == seq;
+		}
+		if (!fins)
+			got = pump(c) > 0 || got;
+	}
+	return fins;
+}
+
+/**
+ * fin_waits_for_room() - the host closes while the guest link is full: no
+ *			  timer runs here, so the FIN comes only if the room
+ *			  coming back sends it; then the connection ends
+ * @c:		execution context, with tap_watched()
+ * @srv:	the host's end, closed here
+ * @port:	its port
+ * @isn:	the daemon's initial sequence number
+ *
+ * Return: NULL on success, else the step that failed
+ */
+static const char *fin_waits_for_room(struct ctx *c, int srv, uint16_t port,
+				      uint32_t isn)
+{
+	if (!tap_fill(c))
+		return "fill the guest link";
+	close(srv);
+	if (pump(c) < 1)
+		return "the host's FIN";
+	if (!fin_after_drain(c, isn + 1))
+		return "our FIN once the guest link has room";
+	guest_send(c, port, GUEST_ISN + 1, isn + 2, TCP_ACK | TCP_FIN, NULL, 0);
+	flow_timer(c, 0);
+	return flow_count() ? "the connection ends" : NULL;
+}
+
+TEST(tcp_fin_refused_by_a_full_guest_link_goes_once_there_is_room)
+{
+	uint16_t port;
+	int l = loopback_listener(&port), srv;
+	const char *failed;
+	struct ctx c;
+	uint32_t isn;
+
+	srv = established(&c, l, port, &isn);
+	CHECK(srv >= 0);
+	tap_watched(&c);
+	failed = fin_waits_for_room(&c, srv, port, isn);
+	if (failed)
+		fprintf(stderr, "  failed step: %s\n", failed);
+	tap_stream_close(&c);	/* the guest link's queue is tap.c's own */
+	close(l);
+	teardown(&c);
+	CHECK(!failed);
 }
 
 /**

@@ -58,6 +58,18 @@ static void t_resumed(struct ctx *c)
 	t_resumes++;
 }
 
+static unsigned int t_rooms;
+
+/**
+ * t_room() - room callback: counts the calls
+ * @c:		execution context
+ */
+static void t_room(struct ctx *c)
+{
+	(void)c;
+	t_rooms++;
+}
+
 static const struct vu_device_state_ops t_ops = {
 	.start = t_state_start, .resumed = t_resumed,
 };
@@ -77,7 +89,7 @@ static int t_vu_init(struct t_vu *t)
 	if (t->c.epollfd < 0 || socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
 		return -1;
 	vu_init(&t->c, &t_ops);
-	vu_connect(&t->c, sv[0], NULL);
+	vu_connect(&t->c, sv[0], NULL, t_room);
 	t->ref.type = EPOLL_TYPE_VHOST_CMD;
 	t->ref.fd = sv[0];
 	t->fe.name = "test";
@@ -150,6 +162,28 @@ static int t_rings_start(struct t_vu *t)
 	while (t_requests_waiting(t))
 		t_vu_serve(t);
 	return vu_ready(&t->c) ? 0 : -1;
+}
+
+/**
+ * t_kicks_serve() - dispatch the kicks waiting in the back-end's epoll set
+ * @t:		test state
+ *
+ * Return: number of kicks dispatched
+ */
+static int t_kicks_serve(struct t_vu *t)
+{
+	struct epoll_event ev[VU_QUEUES + 1];
+	int n = epoll_wait(t->c.epollfd, ev, VU_QUEUES + 1, 0), i, kicks = 0;
+
+	for (i = 0; i < n; i++) {
+		union epoll_ref ref = { .u64 = ev[i].data.u64 };
+
+		if (ref.type != EPOLL_TYPE_VHOST_KICK)
+			continue;
+		vu_kick_handler(&t->c, ref, ev[i].events);
+		kicks++;
+	}
+	return kicks;
 }
 
 /**
@@ -357,4 +391,30 @@ TEST(vhost_user_unknown_state_direction_is_refused_not_fatal)
 	close(p[0]);
 	close(p[1]);
 	t_vu_free(&t);
+}
+
+TEST(vhost_user_full_receive_ring_says_when_the_guest_offers_buffers)
+{
+	static uint8_t frame[64], got[FE_RXBUF_SIZE];
+	struct iovec iov = { .iov_base = frame, .iov_len = sizeof(frame) };
+	unsigned int sent = 0;
+	struct t_vu t;
+
+	CHECK(!t_vu_init(&t));
+	CHECK(!t_rings_start(&t));
+	t_kicks_serve(&t);
+	t_rooms = 0;
+	while (sent <= FE_QSIZE && !vu_send(&t.c, &iov, 1))
+		sent++;
+	CHECK(sent == FE_QSIZE);
+	CHECK(vu_send(&t.c, &iov, 1) == -EAGAIN);
+	CHECK(!t_kicks_serve(&t) && !t_rooms);
+
+	/* The guest takes one frame in and offers its buffer again */
+	CHECK(fe_rx_frame(&t.fe, got, sizeof(got)) == (ssize_t)sizeof(frame));
+	CHECK(t_kicks_serve(&t) == 1 && t_rooms == 1);
+	CHECK(!vu_send(&t.c, &iov, 1));
+	CHECK(vu_send(&t.c, &iov, 1) == -EAGAIN);
+	t_vu_free(&t);
+	t_guest_free(&t);
 }
