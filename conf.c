@@ -930,6 +930,23 @@ static void conf_print(const struct ctx *c)
 }
 
 /**
+ * conf_repair_path() - the helper's socket: the guest socket's path and
+ *			".repair", which must fit whole
+ * @c:		execution context, with the guest socket's path
+ */
+static void conf_repair_path(struct ctx *c)
+{
+	size_t max = sizeof(c->repair_path) - sizeof(".repair");
+	size_t len = strlen(c->sock_path);
+
+	if (len > max)
+		die("socket path %s: %zu characters, at most %zu leave room for its repair socket (%s.repair): give a shorter one, or --repair-path",
+		    c->sock_path, len, max, c->sock_path);
+	memcpy(c->repair_path, c->sock_path, len);
+	memcpy(c->repair_path + len, ".repair", sizeof(".repair"));
+}
+
+/**
  * conf() - build the configuration from the command line and the host
  * @c:		execution context, filled in
  * @argc:	argument count
@@ -962,7 +979,6 @@ void conf(struct ctx *c, int argc, char **argv)
 		conf_resolv(c);
 	conf_dns_mapping(c);
 	if (c->vhost_user && !c->repair_path[0] && c->sock_path[0])
-		snprintf(c->repair_path, sizeof(c->repair_path), "%.*s.repair",
-			 (int)sizeof(c->repair_path) - 8, c->sock_path);
+		conf_repair_path(c);
 	conf_print(c);
 }

@@ -40,8 +40,8 @@ void log_init(const char *ident, bool to_stderr, const char *file,
 	log_max = level;
 	log_stderr = to_stderr;
 	if (file && *file) {
-		log_fd = open(file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
-			      0644);
+		log_fd = open(file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC |
+				    O_NOFOLLOW, 0644);
 		if (log_fd < 0)
 			die("cannot open log file %s: %s", file,
 			    strerror(errno));

@@ -161,7 +161,8 @@ static void pid_file_write(const struct ctx *c)
 
 	if (!c->pid_file[0])
 		return;
-	fd = open(c->pid_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	fd = open(c->pid_file,
+		  O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0)
 		die("cannot write PID file %s: %s", c->pid_file,
 		    strerror(errno));

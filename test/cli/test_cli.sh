@@ -178,9 +178,48 @@ case_freebind_allows_foreign_bind_address() {
 	wait "$pid"
 }
 
+# case_symlinked_files_refused() - a log or PID file that is a symbolic
+# link is not followed: the daemon refuses it and says which
+case_symlinked_files_refused() {
+	local opt rc
+
+	: >"$TMP/target"
+	ln -sf "$TMP/target" "$TMP/link"
+	for opt in -l -P; do
+		timeout 5 $PASST -f "$opt" "$TMP/link" -s "$TMP/x.sock" \
+			>"$TMP/out" 2>&1
+		rc=$?
+		[ "$rc" = 124 ] && { echo "$opt: followed the link"; return 1; }
+		[ "$rc" = 1 ] || { echo "$opt: exit $rc"; return 1; }
+		grep -q "$TMP/link" "$TMP/out" || { cat "$TMP/out"; return 1; }
+		[ ! -s "$TMP/target" ] ||
+			{ echo "$opt: wrote through the link"; return 1; }
+	done
+}
+
+# case_long_socket_path_refused() - with --vhost-user, a socket path that
+# fits a UNIX socket (107 characters) but leaves no room for ".repair" is
+# refused, not cut
+case_long_socket_path_refused() {
+	local long="$TMP/"
+
+	while [ ${#long} -lt 104 ]; do
+		long+=a
+	done
+
+	timeout 5 $PASST -f --vhost-user -s "$long" >"$TMP/out" 2>&1
+	[ $? -eq 1 ] || { echo "not refused"; return 1; }
+	grep -q "repair-path" "$TMP/out" || { cat "$TMP/out"; return 1; }
+	[ ! -e "$long" ]
+}
+
 run_case "unknown option: one line, exit 1" case_unknown_option
 run_case "malformed values refused with exit 1" case_bad_values
 run_case "missing argument refused" case_missing_argument
+run_case "log or PID file through a symbolic link refused" \
+	case_symlinked_files_refused
+run_case "--vhost-user socket path too long for .repair refused" \
+	case_long_socket_path_refused
 run_case "--help documents every option, all in the manual" \
 	case_help_documents_every_option
 run_case "daemon: parent exits once socket and PID file exist; SIGTERM cleans up" \
