@@ -33,7 +33,8 @@ SAN := -fsanitize=address,undefined -fno-omit-frame-pointer \
 
 BINS := passt $(patsubst %.c,%,$(HELPER_SRCS))
 
-.PHONY: all check unit fuzz-smoke fuzz bench e2e install clean tools
+.PHONY: all check unit fuzz-smoke fuzz bench bench-migrate e2e install clean \
+	tools
 
 all: $(BINS)
 
@@ -85,6 +86,10 @@ check: all build/unit $(FUZZERS) $(TOOLS)
 
 bench: all $(BENCHES) $(TOOLS)
 	test/bench/run.sh $(BENCHES)
+
+# Real QEMU: the guest's pause and its connections' (test/e2e/bench_migrate.sh)
+bench-migrate: all $(TOOLS)
+	test/e2e/bench_migrate.sh
 
 e2e: all $(TOOLS)
 	test/e2e/run.sh

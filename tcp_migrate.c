@@ -175,6 +175,8 @@ int tcp_migrate_state_get(struct tcp_repair_state *st, const uint8_t *buf,
  * @sndq:	send queue bytes of each, as dumped
  * @snd_wnd:	send window of each, as dumped
  * @wnd_closed:	whether its dump closed its send window
+ * @us_state:	time spent reading the kernel states, microseconds
+ * @us_queues:	time spent reading the queues, microseconds
  * @buf:	queue bytes of the connection being written
  * @buf_size:	size of @buf
  */
@@ -186,6 +188,8 @@ static struct tcp_migrate_source {
 	uint32_t sndq[FLOW_MAX];
 	uint32_t snd_wnd[FLOW_MAX];
 	bool wnd_closed[FLOW_MAX];
+	uint64_t us_state;
+	uint64_t us_queues;
 	uint8_t *buf;
 	size_t buf_size;
 } src;
@@ -202,6 +206,8 @@ static struct tcp_migrate_source {
  * @q_k:	its connection
  * @q_done:	its data bytes read
  * @pending_total: bytes held in @pending, all connections
+ * @us_sockets:	time spent making the sockets, microseconds
+ * @us_queues:	time spent writing the queues, microseconds
  * @idx:	flow index reserved for each connection
  * @fds:	new socket of each, -1 if none
  * @failed:	why a connection cannot be restored, NULL if it can
@@ -222,6 +228,8 @@ static struct tcp_migrate_target {
 	unsigned int q_k;
 	uint64_t q_done;
 	uint64_t pending_total;
+	uint64_t us_sockets;
+	uint64_t us_queues;
 	uint32_t idx[FLOW_MAX];
 	int fds[FLOW_MAX];
 	const char *failed[FLOW_MAX];
@@ -372,6 +380,7 @@ int tcp_migrate_flows_prepare(struct ctx *c)
 	int rc;
 
 	src.n = 0;
+	src.us_state = src.us_queues = 0;
 	for (i = 0; i < FLOW_MAX; i++) {
 		union flow *f = flow_at(i, FLOW_TYPE_TCP);
 
@@ -606,7 +615,7 @@ static void target_reset(void)
 	}
 	tgt.n = tgt.udp = tgt.udp_lost = tgt.conns = tgt.q_next = 0;
 	tgt.q_active = false;
-	tgt.pending_total = 0;
+	tgt.pending_total = tgt.us_sockets = tgt.us_queues = 0;
 }
 
 /**
@@ -762,6 +771,7 @@ static void conn_rec_put(uint8_t *p, const struct tcp_conn *conn, bool lost,
 ssize_t tcp_migrate_conns_source(struct ctx *c, struct migrate_cursor *cur,
 				 uint8_t *buf, size_t size)
 {
+	uint64_t t0 = now_us();
 	size_t len = 0;
 
 	while (len + CONN_REC_LEN <= size && cur->item < src.n) {
@@ -785,6 +795,7 @@ ssize_t tcp_migrate_conns_source(struct ctx *c, struct migrate_cursor *cur,
 		tcp_migrate_state_put(buf + len + CONN_REC_DAEMON_LEN, &st);
 		len += CONN_REC_LEN;
 	}
+	src.us_state += now_us() - t0;
 	return (ssize_t)len;
 }
 
@@ -939,6 +950,7 @@ int tcp_migrate_conns_target(struct ctx *c, struct migrate_cursor *cur,
 			     const uint8_t *buf, size_t len)
 {
 	unsigned int first = tgt.conns;
+	uint64_t t0 = now_us();
 	char why[96];
 	size_t off;
 
@@ -980,6 +992,7 @@ int tcp_migrate_conns_target(struct ctx *c, struct migrate_cursor *cur,
 	}
 	if (!cur->dry_run)
 		conns_repair_on(c, first, tgt.conns);
+	tgt.us_sockets += now_us() - t0;
 	return 0;
 }
 
@@ -1048,6 +1061,7 @@ changed:
 ssize_t tcp_migrate_queues_source(struct ctx *c, struct migrate_cursor *cur,
 				  uint8_t *buf, size_t size)
 {
+	uint64_t t0 = now_us();
 	size_t len = 0;
 	int rc;
 
@@ -1063,8 +1077,10 @@ ssize_t tcp_migrate_queues_source(struct ctx *c, struct migrate_cursor *cur,
 			/* A header is never split across chunks */
 			if (len + QUEUE_HDR_LEN > size)
 				break;
-			if ((rc = queue_load(cur, k)))
+			if ((rc = queue_load(cur, k))) {
+				src.us_queues += now_us() - t0;
 				return rc;
+			}
 			source_release(c, k);
 			migrate_put_be32(buf + len, k);
 			migrate_put_be32(buf + len + 4, src.rcvq[k]);
@@ -1082,6 +1098,7 @@ ssize_t tcp_migrate_queues_source(struct ctx *c, struct migrate_cursor *cur,
 			cur->part = 0;
 		}
 	}
+	src.us_queues += now_us() - t0;
 	return (ssize_t)len;
 }
 
@@ -1193,7 +1210,9 @@ static int queue_hdr_get(struct migrate_cursor *cur, const uint8_t *p)
 int tcp_migrate_queues_target(struct ctx *c, struct migrate_cursor *cur,
 			      const uint8_t *buf, size_t len)
 {
+	uint64_t t0 = now_us();
 	size_t pos = 0;
+	int rc = 0;
 
 	if (!buf) {
 		if (tgt.q_active)
@@ -1210,8 +1229,10 @@ int tcp_migrate_queues_target(struct ctx *c, struct migrate_cursor *cur,
 		if (!tgt.q_active) {
 			if (len - pos < QUEUE_HDR_LEN)
 				return why_set(cur, "queue record header split across chunks");
-			if (queue_hdr_get(cur, buf + pos))
-				return -EBADMSG;
+			if (queue_hdr_get(cur, buf + pos)) {
+				rc = -EBADMSG;
+				break;
+			}
 			pos += QUEUE_HDR_LEN;
 		}
 		st = &tgt.st[tgt.q_k];
@@ -1225,7 +1246,8 @@ int tcp_migrate_queues_target(struct ctx *c, struct migrate_cursor *cur,
 		if (tgt.q_done == (uint64_t)st->rcvq + st->sndq)
 			tgt.q_active = false;
 	}
-	return 0;
+	tgt.us_queues += now_us() - t0;
+	return rc;
 }
 
 /* End of the target side */
@@ -1320,8 +1342,10 @@ static void tcp_migrate_target_finish(struct ctx *c)
 	}
 	tgt.n = 0;
 	if (restored || m)
-		info("migrate: target: %u TCP connections restored, resumed in %.1f ms",
-		     restored, (double)(now_us() - t0) / 1000);
+		info("migrate: target: %u TCP connections restored, resumed in %.1f ms (sockets made in %.1f ms, queues written in %.1f ms)",
+		     restored, (double)(now_us() - t0) / 1000,
+		     (double)tgt.us_sockets / 1000,
+		     (double)tgt.us_queues / 1000);
 }
 
 /* End of the source side */
@@ -1341,6 +1365,10 @@ void tcp_migrate_source_done(struct ctx *c)
 {
 	unsigned int k, m = 0;
 
+	if (src.n)
+		info("migrate: source: %u TCP connections written: kernel states read in %.1f ms, queues in %.1f ms",
+		     src.n, (double)src.us_state / 1000,
+		     (double)src.us_queues / 1000);
 	for (k = 0; k < src.n; k++) {
 		union flow *f = flow_at(src.idx[k], FLOW_TYPE_TCP);
 

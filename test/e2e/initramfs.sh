@@ -10,7 +10,9 @@
 # each applet, the modules virtio-net needs (and whatever they depend on, in
 # load order), the guest's /init and udhcpc script from test/e2e/guest/, and
 # e2e-pattern (test/e2e/pattern.c, built static): the same binary is left
-# next to OUTPUT for the test's other end.
+# next to OUTPUT for the test's other end; and e2e-traffic
+# (test/tools/tcp_traffic.c, built static) for the migration benchmark's
+# many connections.
 
 set -eu
 
@@ -19,6 +21,8 @@ OUTPUT="$2"
 GUEST_DIR="$(dirname "$0")/guest"
 PATTERN_SRC="$(dirname "$0")/pattern.c"
 PATTERN="$(dirname "${OUTPUT}")/e2e-pattern"
+TRAFFIC_SRC="$(dirname "$0")/../tools/tcp_traffic.c"
+TRAFFIC="$(dirname "${OUTPUT}")/e2e-traffic"
 BUSYBOX="${BUSYBOX:-/bin/busybox}"
 # Modules the guest needs; their dependencies are found from their .modinfo
 WANTED_MODULES="virtio_pci virtio_net"
@@ -104,6 +108,9 @@ for module in ${WANTED_MODULES}; do
 done
 ${CC:-gcc} -static -O2 -Wall -Wextra -Werror -o "${PATTERN}" "${PATTERN_SRC}"
 install -m 755 "${PATTERN}" "${STAGE}/bin/e2e-pattern"
+${CC:-gcc} -static -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -o "${TRAFFIC}" \
+	"${TRAFFIC_SRC}"
+install -m 755 "${TRAFFIC}" "${STAGE}/bin/e2e-traffic"
 install -m 755 "${GUEST_DIR}/init" "${STAGE}/init"
 install -m 755 "${GUEST_DIR}/udhcpc.script" "${STAGE}/etc/udhcpc.script"
 

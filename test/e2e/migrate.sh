@@ -43,6 +43,9 @@ SEED_IN=12
 SEED_FWD_UP=13
 SEED_FWD_DOWN=14
 VM_CURRENT=
+# Whom daemon B runs as: nobody, with passt-repair doing its TCP_REPAIR
+# work, or root (bench_migrate.sh measures both)
+MIG_USER=nobody
 
 # vm_use() - make a QEMU saved by vm_save() current, saving the current one
 # $1:	name
@@ -327,7 +330,8 @@ daemon_share() {
 	echo "${line:-no timing line in its log}"
 }
 
-# mig_target_start() - start B: helper, daemon, QEMU waiting for the state
+# mig_target_start() - start B: helper (unless MIG_USER is root), daemon,
+#		      QEMU waiting for the state
 # $1:	check name
 # $2:	run directory of the case
 # $3:	network namespace of B
@@ -337,8 +341,9 @@ daemon_share() {
 mig_target_start() {
 	local seq="${CHAN_SEQ}"
 
-	proc_start "$2/b/repair.log" ip netns exec "$3" ./passt-repair "$2/b"
-	if ! daemon_start vhost-user "$2/b" "$3" nobody "${@:5}"; then
+	[ "${MIG_USER}" != root ] &&
+		proc_start "$2/b/repair.log" ip netns exec "$3" ./passt-repair "$2/b"
+	if ! daemon_start vhost-user "$2/b" "$3" "${MIG_USER}" "${@:5}"; then
 		result FAIL "$1: daemon B listens" "no socket at ${SOCK}"
 		show_log "$2/b/passt.log"
 		return 1

@@ -420,40 +420,46 @@ transport_checks() {
 	fi
 }
 
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+# main() - setup, the transports, then the migrations
+main() {
+	trap cleanup EXIT
+	trap 'exit 1' INT TERM
 
-if [ "$(id -u)" != 0 ]; then
-	result skip "e2e" "needs root (namespaces, packages)"
-	summary
-	exit 0
-fi
-if ! test/e2e/setup.sh "${E2E_CACHE}"; then
-	result FAIL "setup" "installing QEMU, busybox-static, the kernel"
-	summary
-	exit 1
-fi
-if ! test/e2e/initramfs.sh "${E2E_CACHE}/kernel" "${INITRAMFS}"; then
-	result FAIL "initramfs"
-	summary
-	exit 1
-fi
-if [ -n "${MIG_CASES}" ] &&
-   ! gcc -O2 -Wall -Wextra -Werror -o "${E2E_CACHE}/e2e-relay" test/e2e/relay.c; then
-	result FAIL "building test/e2e/relay.c"
-	summary
-	exit 1
-fi
-echo "e2e: $(qemu-system-x86_64 --version | head -1), kernel $(cat "${E2E_CACHE}/kernel/package")"
+	if [ "$(id -u)" != 0 ]; then
+		result skip "e2e" "needs root (namespaces, packages)"
+		summary
+		exit 0
+	fi
+	if ! test/e2e/setup.sh "${E2E_CACHE}"; then
+		result FAIL "setup" "installing QEMU, busybox-static, the kernel"
+		summary
+		exit 1
+	fi
+	if ! test/e2e/initramfs.sh "${E2E_CACHE}/kernel" "${INITRAMFS}"; then
+		result FAIL "initramfs"
+		summary
+		exit 1
+	fi
+	if [ -n "${MIG_CASES}" ] &&
+	   ! gcc -O2 -Wall -Wextra -Werror -o "${E2E_CACHE}/e2e-relay" test/e2e/relay.c; then
+		result FAIL "building test/e2e/relay.c"
+		summary
+		exit 1
+	fi
+	echo "e2e: $(qemu-system-x86_64 --version | head -1), kernel $(cat "${E2E_CACHE}/kernel/package")"
 
-RUN_DIR="$(mktemp -d /tmp/passt-e2e.XXXXXX)"
-if ! ns_setup; then
-	result FAIL "namespaces"
+	RUN_DIR="$(mktemp -d /tmp/passt-e2e.XXXXXX)"
+	if ! ns_setup; then
+		result FAIL "namespaces"
+		summary
+		exit 1
+	fi
+	for transport in ${TRANSPORTS}; do
+		run_transport "${transport}"
+	done
+	run_migration
 	summary
-	exit 1
-fi
-for transport in ${TRANSPORTS}; do
-	run_transport "${transport}"
-done
-run_migration
-summary
+}
+
+# Sourced (test/e2e/bench_migrate.sh), this file only defines its functions
+[ "${BASH_SOURCE[0]}" = "$0" ] && main

@@ -19,6 +19,16 @@
  *   idle	the rest: --small bytes each way, and --small more once
  *		released
  *
+ * With --pulse MS, idle connections keep going once all are ready: each sends
+ * --small bytes more every MS ms, the connections' turns spread evenly over
+ * the period; every connection's largest gap between two receptions is kept
+ * and reported at the end (the pause a migration caused it, plus at most one
+ * period), as p50, p99 and maximum over the connections; with SIGUSR1, the
+ * gaps that ended before it are reported apart, first:
+ *
+ *   tcp_traffic: gaps before: every MS ms, largest per connection: p50 A ms, ...
+ *   tcp_traffic: gaps: every MS ms, largest per connection: p50 A ms, p99 B ms, max C ms
+ *
  * Signals: SIGHUP prints "tcp_traffic: progress: sent S, received R".
  * SIGUSR1 marks the start of the migration (the rate window before
  * ends), SIGUSR2 its end: fill connections read again, idle ones send their
@@ -75,6 +85,10 @@ enum conn_class { CLASS_BULK, CLASS_FILL, CLASS_HALFCLOSE, CLASS_IDLE };
  * @wr_shut:	we shut down writing
  * @rd_eof:	the other side shut down writing
  * @connected:	connect() completed (connecting side)
+ * @last_rx:	when bytes last arrived, with --pulse
+ * @gap_before:	largest time between two arrivals from all ready to SIGUSR1
+ * @max_gap:	largest time between two arrivals that ended after SIGUSR1
+ *		(all of them, without SIGUSR1)
  */
 struct conn {
 	int fd;
@@ -90,6 +104,9 @@ struct conn {
 	bool wr_shut;
 	bool rd_eof;
 	bool connected;
+	double last_rx;
+	double gap_before;
+	double max_gap;
 };
 
 /**
@@ -107,6 +124,7 @@ static struct options {
 	uint64_t rate;
 	uint32_t seed;
 	int timeout;
+	int pulse_ms;
 } opt = { .conns = 1, .small = 1000, .seed = 1, .timeout = 300 };
 
 static struct conn *conns;
@@ -383,6 +401,21 @@ static int conn_header(struct conn *cn)
 }
 
 /**
+ * gap_note() - bytes arrived: the time since the last arrival may be the
+ *		connection's largest gap
+ * @cn:		connection
+ */
+static void gap_note(struct conn *cn)
+{
+	double now = now_s(), *max = t_mark1 > 0 ? &cn->max_gap :
+						       &cn->gap_before;
+
+	if (t_ready && cn->last_rx > 0 && now - cn->last_rx > *max)
+		*max = now - cn->last_rx;
+	cn->last_rx = now;
+}
+
+/**
  * conn_read() - read and check what a connection has, unless held
  * @cn:		connection
  */
@@ -403,6 +436,8 @@ static void conn_read(struct conn *cn)
 			cn->rd_eof = true;
 			return;
 		}
+		if (opt.pulse_ms)
+			gap_note(cn);
 		conn_check(cn, buf, (size_t)r);
 		cn->rx += (uint64_t)r;
 		total_rx += (uint64_t)r;
@@ -573,7 +608,7 @@ static void release(double now)
 
 		if (cn->cls == CLASS_IDLE ||
 		    (cn->cls == CLASS_HALFCLOSE && opt.listen))
-			cn->tx_goal = 2 * opt.small;
+			cn->tx_goal += opt.small;
 		conn_read(cn);
 		conn_write(cn, now);
 	}
@@ -641,6 +676,57 @@ static uint64_t rate(double a, double b)
 }
 
 /**
+ * gap_cmp() - qsort() comparison of two gaps
+ * @a:		first
+ * @b:		second
+ *
+ * Return: negative, zero or positive as @a is smaller, equal or larger
+ */
+static int gap_cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/**
+ * gaps_print() - p50, p99 and max of one kind of gap, over the idle
+ *		  connections
+ * @what:	label
+ * @before:	the gaps before SIGUSR1, else those after
+ */
+static void gaps_print(const char *what, bool before)
+{
+	double *g = calloc((size_t)opt.conns, sizeof(*g));
+	int i, n = 0;
+
+	if (!g)
+		fail("no memory for %d gaps", opt.conns);
+	for (i = 0; i < opt.conns; i++)
+		if (conns[i].cls == CLASS_IDLE)
+			g[n++] = (before ? conns[i].gap_before :
+					   conns[i].max_gap) * 1000;
+	if (n) {
+		qsort(g, (size_t)n, sizeof(*g), gap_cmp);
+		printf("tcp_traffic: gaps%s: every %d ms, largest per connection: p50 %.0f ms, p99 %.0f ms, max %.0f ms\n",
+		       what, opt.pulse_ms, g[(n - 1) / 2], g[(n - 1) * 99 / 100],
+		       g[n - 1]);
+	}
+	free(g);
+}
+
+/**
+ * gaps_report() - the idle connections' largest gaps: before SIGUSR1, if
+ *		   it came, and after
+ */
+static void gaps_report(void)
+{
+	if (t_mark1 > 0)
+		gaps_print(" before", true);
+	gaps_print("", false);
+}
+
+/**
  * report() - totals, and the rates before and after the migration
  */
 static void report(void)
@@ -657,6 +743,8 @@ static void report(void)
 		       (unsigned long long)rate(t_mark2, mid),
 		       (unsigned long long)rate(mid, t_term),
 		       t_term - t_mark2);
+	if (opt.pulse_ms)
+		gaps_report();
 	fflush(stdout);
 }
 
@@ -689,7 +777,33 @@ static void signals_take(double now)
 }
 
 /**
- * tick() - periodic work: rate-limited writers, samples, deadlines
+ * pulses_send() - with --pulse, the idle connections whose turn came send
+ *		   --small bytes more; a loop that fell behind by more than a
+ *		   period skips to the last one
+ * @now:	current time
+ */
+static void pulses_send(double now)
+{
+	static uint64_t done;
+	uint64_t due;
+
+	if (!opt.pulse_ms || !t_ready || finishing)
+		return;
+	due = (uint64_t)((now - t_ready) * 1000 * opt.conns / opt.pulse_ms);
+	if (due - done > (uint64_t)opt.conns)
+		done = due - (uint64_t)opt.conns;
+	for (; done < due; done++) {
+		struct conn *cn = &conns[done % (uint64_t)opt.conns];
+
+		if (cn->cls != CLASS_IDLE || cn->fd < 0)
+			continue;
+		cn->tx_goal += opt.small;
+		conn_write(cn, now);
+	}
+}
+
+/**
+ * tick() - periodic work: rate-limited writers, pulses, samples, deadlines
  * @now:	current time
  */
 static void tick(double now)
@@ -697,6 +811,7 @@ static void tick(double now)
 	static double last_sample;
 	int i;
 
+	pulses_send(now);
 	for (i = 0; i < opt.bulk && i < opt.conns; i++)
 		if (conns[i].fd >= 0 && conns[i].idx >= 0 &&
 		    (opt.listen || conns[i].connected))
@@ -796,7 +911,8 @@ static void usage(void)
 		"  --small BYTES  bytes of the other classes (default 1000)\n"
 		"  --rate BPS     bulk bytes/s each way (default 0: no limit)\n"
 		"  --seed S       pattern seed (default 1)\n"
-		"  --timeout S    bound of the whole run (default 300)\n");
+		"  --timeout S    bound of the whole run (default 300)\n"
+		"  --pulse MS     idle ones send --small more every MS ms\n");
 	exit(1);
 }
 
@@ -835,11 +951,14 @@ static void options_parse(int argc, char **argv)
 			opt.seed = (uint32_t)v;
 		else if (!strcmp(argv[i], "--timeout"))
 			opt.timeout = (int)v;
+		else if (!strcmp(argv[i], "--pulse"))
+			opt.pulse_ms = (int)v;
 		else
 			usage();
 	}
 	if (i != argc || opt.conns < 1 || opt.conns > 1000000 ||
-	    opt.bulk + opt.fill + opt.halfclose > opt.conns)
+	    opt.bulk + opt.fill + opt.halfclose > opt.conns ||
+	    opt.pulse_ms < 0)
 		usage();
 }
 
